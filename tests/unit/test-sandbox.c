@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* The sandbox plan (spec §5/§6) for on-demand processes, without a bus. */
+
+#include <stdlib.h>
+
+#include "config.h"
+#include "runas.h"
+#include "sandbox.h"
+#include "strv.h"
+#include "test-helpers.h"
+
+static const SandboxBind *find_bind(const SandboxPlan *p, const char *destination) {
+        for (size_t i = 0; i < p->n_binds; i++)
+                if (streq(p->binds[i].destination, destination))
+                        return p->binds + i;
+        return NULL;
+}
+
+static const char *env_get(const SandboxPlan *p, const char *name) {
+        size_t n = strlen(name);
+        STRV_FOREACH(e, p->environment)
+                if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+                        return *e + n + 1;
+        return NULL;
+}
+
+static Config *test_config(void) {
+        Config *c = NULL;
+        if (config_new_default(&c) < 0)
+                abort();
+        free(c->data_dir);
+        c->data_dir = strdup("/srv/corral");
+        free(c->sqlite_dir);
+        c->sqlite_dir = strdup("/var/db/corral");   /* outside DataDir: masked on its own */
+        free(c->temp_dir);
+        c->temp_dir = strdup("/var/tmp");
+        free(c->path);
+        c->path = strdup("/srv/conf/corral.yaml");
+        return c;
+}
+
+static RunAsIdentity alice = {
+        .user = (char *) "alice", .uid = 1001, .group = (char *) "corral", .gid = 990, .home = (char *) "/home/alice",
+};
+
+static void test_app_plan(void) {
+        Config *c = test_config();
+        SandboxPlan *p = NULL;
+        SandboxInput in = {
+                .kind = PROCESS_RUN_APP, .config = c, .identity = &alice, .content_guid = "g-1",
+                .content_id = 4, .bundle_id = 7, .job_key = "00112233445566ff", .port = 40001,
+                .home_exists = true, .pandoc_dir = "/usr/bin",
+        };
+
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK_STREQ(p->user, "alice");
+        CHECK_STREQ(p->group, "corral");
+        CHECK_STREQ(p->working_directory, "/opt/corral/mnt/app");
+        CHECK(strv_contains(p->masks, "/srv/corral"));
+        CHECK(strv_contains(p->masks, "/var/db/corral"));
+        CHECK(strv_contains(p->masks, "/etc/corral"));
+        CHECK(strv_contains(p->masks, "/srv/conf"));
+        CHECK(strv_contains(p->masks, "/var/tmp/corral-workspaces"));
+        CHECK(!strv_contains(p->masks, "/home"));        /* HomeMounting off */
+
+        const SandboxBind *b = find_bind(p, "/opt/corral/mnt/app");
+        CHECK(b && streq(b->source, "/srv/corral/apps/4/7") && !b->read_only);
+        CHECK_STREQ(p->workspace, "/var/tmp/corral-workspaces/00112233445566ff");
+        b = find_bind(p, p->workspace);
+        CHECK(b && streq(b->source, p->workspace) && !b->read_only);
+
+        CHECK_STREQ(env_get(p, "HOME"), "/home/alice");
+        CHECK_STREQ(env_get(p, "USER"), "alice");
+        CHECK_STREQ(env_get(p, "LOGNAME"), "alice");
+        CHECK_STREQ(env_get(p, "TMPDIR"), "/var/tmp/corral-workspaces/00112233445566ff");
+        CHECK_STREQ(env_get(p, "CORRAL_PORT"), "40001");
+        CHECK_STREQ(env_get(p, "CONNECT_CONTENT_GUID"), "g-1");
+        CHECK_STREQ(env_get(p, "CORRAL_JOB_KEY"), "00112233445566ff");
+        CHECK_STREQ(env_get(p, "RSTUDIO_PRODUCT"), "CONNECT");
+        CHECK_STREQ(env_get(p, "CONNECT_SERVER"), "http://127.0.0.1:3939/");
+        CHECK_STREQ(env_get(p, "R_CONFIG_ACTIVE"), "rsconnect");
+        CHECK_STREQ(env_get(p, "RSTUDIO_PANDOC"), "/usr/bin");
+        sandbox_plan_free(p);
+
+        /* Python content gets no RSTUDIO_PANDOC. */
+        in.kind = PROCESS_RUN_PYTHON_API;
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK(!env_get(p, "RSTUDIO_PANDOC"));
+        sandbox_plan_free(p);
+
+        /* SQLite.Dir inside DataDir needs no mask of its own. */
+        free(c->sqlite_dir);
+        c->sqlite_dir = strdup("/srv/corral/db");
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK(!strv_contains(p->masks, "/srv/corral/db"));
+        sandbox_plan_free(p);
+        config_free(c);
+}
+
+static void test_home_mounting(void) {
+        Config *c = test_config();
+        SandboxPlan *p = NULL;
+        SandboxInput in = {
+                .kind = PROCESS_RUN_APP, .config = c, .identity = &alice, .content_guid = "g",
+                .content_id = 1, .bundle_id = 1, .job_key = "00112233445566ff", .port = 1, .home_exists = true,
+        };
+
+        c->home_mounting = true;
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK(strv_contains(p->masks, "/home"));
+        const SandboxBind *b = find_bind(p, "/home/alice");
+        CHECK(b && streq(b->source, "/home/alice") && !b->read_only);
+        CHECK_STREQ(env_get(p, "HOME"), "/home/alice");
+        sandbox_plan_free(p);
+
+        /* No home: /home stays masked and empty; HOME falls back to the private TMPDIR. */
+        in.home_exists = false;
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK(strv_contains(p->masks, "/home"));
+        CHECK(!find_bind(p, "/home/alice"));
+        CHECK_STREQ(env_get(p, "HOME"), p->workspace);
+        sandbox_plan_free(p);
+        config_free(c);
+}
+
+static void test_refusals(void) {
+        Config *c = test_config();
+        SandboxPlan *p = NULL;
+        SandboxInput in = { .kind = PROCESS_RUN_APP, .config = c, .identity = &alice, .job_key = "k" };
+
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), -EINVAL);   /* no GUID */
+        CHECK(!p);
+        CHECK(sandbox_environment_name_is_prohibited(c, "HOME"));
+        CHECK(sandbox_environment_name_is_prohibited(c, "LD_PRELOAD"));
+        CHECK(!sandbox_environment_name_is_prohibited(c, "MY_SETTING"));
+        (void) strv_extend(&c->prohibited_environment, "MY_SETTING");
+        CHECK(sandbox_environment_name_is_prohibited(c, "MY_SETTING"));
+        config_free(c);
+}
+
+int main(void) {
+        test_app_plan();
+        test_home_mounting();
+        test_refusals();
+        return TEST_RESULT();
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "runner.h"
+#include "strv.h"
+
+int runner_find_executable(const char *name, char **ret) {
+        const char *path;
+        char *s;
+
+        if (!name || !*name)
+                return -EINVAL;
+        if (strchr(name, '/')) {
+                if (name[0] != '/')
+                        return -EINVAL;
+                if (access(name, X_OK) < 0)
+                        return -errno;
+                s = strdup(name);
+                if (!s)
+                        return -ENOMEM;
+                *ret = s;
+                return 0;
+        }
+        path = getenv("PATH");
+        if (!path)
+                path = "/usr/local/bin:/usr/bin:/bin";
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        char *save = NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *candidate = NULL;
+                if (dir[0] != '/')
+                        continue;
+                if (path_join(dir, name, &candidate) < 0)
+                        return -ENOMEM;
+                if (access(candidate, X_OK) == 0) {
+                        *ret = TAKE_PTR(candidate);
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static int argv_add_supervisor(char ***argv, char * const *supervisor) {
+        int r;
+        STRV_FOREACH(s, supervisor) {
+                r = strv_extend(argv, *s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int runner_command(const RunnerInput *in, char ***ret) {
+        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *script = NULL;
+        char port[8];
+        int r;
+
+        (void) snprintf(port, sizeof port, "%u", (unsigned) in->port);
+        r = argv_add_supervisor(&argv, in->supervisor);
+        if (r < 0)
+                return r;
+
+        switch (in->kind) {
+        case PROCESS_RUN_APP:
+                if (!in->rscript)
+                        return -EINVAL;
+                r = path_join(in->runner_dir, "run-shiny.R", &script);
+                if (r < 0)
+                        return r;
+                r = strv_extend(&argv, in->rscript);
+                if (r >= 0)
+                        r = strv_extend(&argv, "--no-save");
+                if (r >= 0)
+                        r = strv_extend(&argv, "--no-restore");
+                if (r >= 0)
+                        r = strv_extend(&argv, script);
+                if (r >= 0)
+                        r = strv_extend(&argv, "--port");
+                if (r >= 0)
+                        r = strv_extend(&argv, port);
+                if (r >= 0)
+                        r = strv_extend(&argv, "--mode");
+                if (r >= 0)
+                        r = strv_extend(&argv, in->app_mode ? in->app_mode : "shiny");
+                if (r >= 0 && in->entry_point) {
+                        r = strv_extend(&argv, "--entry");
+                        if (r >= 0)
+                                r = strv_extend(&argv, in->entry_point);
+                }
+                break;
+        case PROCESS_RUN_PYTHON_API:
+                if (!in->python)
+                        return -EINVAL;
+                r = path_join(in->runner_dir, "run-wsgi.py", &script);
+                if (r < 0)
+                        return r;
+                r = strv_extend(&argv, in->python);
+                if (r >= 0)
+                        r = strv_extend(&argv, "-u");
+                if (r >= 0)
+                        r = strv_extend(&argv, script);
+                if (r >= 0)
+                        r = strv_extend(&argv, "--port");
+                if (r >= 0)
+                        r = strv_extend(&argv, port);
+                if (r >= 0)
+                        r = strv_extend(&argv, "--entry");
+                if (r >= 0)
+                        r = strv_extend(&argv, in->entry_point ? in->entry_point : "app:app");
+                break;
+        default:
+                return -EOPNOTSUPP;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(argv);
+        return 0;
+}

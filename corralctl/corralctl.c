@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "client.h"
+#include "ctl-util.h"
+#include "verbs.h"
+
+typedef struct Verb {
+        const char *name;
+        int min_objects;
+        int max_objects;
+        int (*run)(CtlClient *c, const CtlArgs *args);
+} Verb;
+
+static const Verb verbs[] = {
+        { "deploy", 1, 1, verb_deploy },
+        { "list",   0, 0, verb_list   },
+        { "show",   1, 1, verb_show   },
+        { "ps",     0, 1, verb_ps     },
+        { "stop",   1, 1, verb_stop   },
+        { "config", 1, 2, verb_config },
+};
+
+static void help(void) {
+        printf("corralctl [OPTIONS...] COMMAND ...\n"
+               "\n"
+               "Administer and publish content on a Corral server.\n"
+               "\n"
+               "Content:\n"
+               "  deploy DIR|FILE.tar.gz   Deploy a bundle as new content (or, with --content,\n"
+               "                           as a new bundle of existing content); prints the\n"
+               "                           deploy log and the content GUID last\n"
+               "  list                     List content\n"
+               "  show GUID                Show one content item and its settings\n"
+               "\n"
+               "Processes:\n"
+               "  ps [GUID]                List processes and jobs (of one content item)\n"
+               "  stop JOB                 Stop one process\n"
+               "\n"
+               "Configuration:\n"
+               "  config check FILE        Check a corrald configuration file\n"
+               "\n"
+               "Options:\n"
+               "  -h --help                Show this help\n"
+               "     --version             Show the version\n"
+               "     --json                Print JSON instead of a table\n"
+               "     --socket PATH         Talk to corrald over this socket (default %s)\n"
+               "     --server URL          Talk to the Corral server at URL, with the API key\n"
+               "                           from $CORRAL_API_KEY (default $CORRAL_SERVER)\n"
+               "     --title TITLE         deploy: title of new content\n"
+               "     --mode MODE           deploy: app mode (shiny, api, rmd-static, ...)\n"
+               "     --content GUID        deploy: deploy to this existing content\n"
+               "\n"
+               "See the corralctl(1) man page for details.\n",
+               CTL_DEFAULT_SOCKET);
+}
+
+static int dispatch(CtlClient *c, const CtlArgs *args) {
+        const char *name = args->args[0];
+        int n = args->n_args - 1;
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (!streq(verbs[i].name, name))
+                        continue;
+                if (n < verbs[i].min_objects || n > verbs[i].max_objects) {
+                        (void) ctl_error("Wrong number of arguments for '%s'. See 'corralctl --help'.", name);
+                        return CTL_EXIT_USAGE;
+                }
+                return verbs[i].run(c, args);
+        }
+
+        (void) ctl_error("Unknown command '%s'. See 'corralctl --help'.", name);
+        return CTL_EXIT_USAGE;
+}
+
+/* Returns a negative errno (exit status 1) or a positive exit status. */
+static int run(int argc, char *argv[]) {
+        _cleanup_client_ CtlClient *c = NULL;
+        CtlArgs args;
+        int r;
+
+        r = ctl_parse_argv(argc, argv, getenv("CORRAL_SERVER"), &args);
+        if (r < 0)
+                return CTL_EXIT_USAGE;
+        if (args.help) {
+                help();
+                return 0;
+        }
+        if (args.version) {
+                printf("corralctl %s\n", CORRAL_VERSION_STRING);
+                return 0;
+        }
+
+        r = ctl_client_new(args.socket_path, args.server, getenv("CORRAL_API_KEY"), &c);
+        if (r < 0)
+                return ctl_error_errno(r, "Out of memory.");
+
+        return dispatch(c, &args);
+}
+
+int main(int argc, char *argv[]) {
+        int r = run(argc, argv);
+
+        return r < 0 ? EXIT_FAILURE : r;
+}

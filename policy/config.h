@@ -88,7 +88,9 @@ int config_new_default(Config **ret);
 /* Reads and validates the YAML file at path. On success *ret holds the settings. On a parse or
  * validation error returns -EINVAL (or the errno of opening the file) and, if ret_error is
  * non-NULL, stores a message "PATH:LINE: what is wrong" that names the closest valid key for an
- * unknown key, and the valid section for a key in the wrong section. Never logs. */
+ * unknown key, and the valid section for a key in the wrong section. Never logs.
+ * A file that cannot be read gives its errno and "PATH: cannot read configuration: …".
+ * On -ENOMEM *ret_error is left alone. The caller owns *ret and *ret_error. */
 int config_load(const char *path, Config **ret, char **ret_error);
 
 /* Same as config_load() on text already in memory; filename is only used in messages. */
@@ -97,9 +99,15 @@ int config_parse_string(const char *text, const char *filename, Config **ret, ch
 Config *config_free(Config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 
-/* "500ms", "5s", "1m15s", "12h", "2d", a bare number is seconds. Returns -EINVAL on anything else. */
+/* "500ms", "5s", "1m15s", "12h", "2d", a bare number is seconds; units us, ms, s, m/min, h, d,
+ * components may be separated by spaces, each number may have a decimal fraction ("1.5h").
+ * Returns -ERANGE on overflow, -EINVAL on anything else (empty, negative, garbage). */
 int parse_duration(const char *s, uint64_t *ret_usec);
-/* "512M", "2G", "1024", "64K" (powers of 1024). Returns -EINVAL / -ERANGE. */
+/* "512M", "2G", "1024", "64K" (powers of 1024; K/M/G/T, any case, optional "i" and "B").
+ * Returns -EINVAL / -ERANGE. */
 int parse_size(const char *s, uint64_t *ret_bytes);
+/* Applications.CPUQuota: "150%" or a number of CPUs with at most two decimals ("1.5" = 150).
+ * Stores percent; zero, negative or garbage give -EINVAL, overflow -ERANGE. */
+int parse_cpu_quota(const char *s, uint64_t *ret_percent);
 /* "true"/"false"/"yes"/"no"/"on"/"off"/"1"/"0", case-insensitive; else -EINVAL. */
 int parse_boolean(const char *s, bool *ret);

@@ -108,25 +108,28 @@ int verb_show(CtlClient *c, const CtlArgs *args) {
         return fflush(stdout) == 0 ? 0 : -EIO;
 }
 
-/* "exit 0", "signal TERM", with the cause after it: "exit 0 (idle)"; "-" while running. */
+/* "exit 0" or "SIGTERM", with the cause after it ("SIGTERM (idle)"); "-" while running. */
 static int format_exit(const json_t *p, char **ret) {
         const json_t *code = json_object_get(p, "exit_code");
         const json_t *sig = json_object_get(p, "signal");
         const char *cause = json_string_value(json_object_get(p, "cause"));
         _cleanup_free_ char *what = NULL;
         char *s;
+        int r;
 
         if (json_is_integer(sig) && json_integer_value(sig) > 0) {
                 const char *name = sigabbrev_np((int) json_integer_value(sig));
                 if (name)
-                        (void) asprintf(&what, "SIG%s", name);
+                        r = asprintf(&what, "SIG%s", name);
                 else
-                        (void) asprintf(&what, "signal %lld", (long long) json_integer_value(sig));
+                        r = asprintf(&what, "signal %lld", (long long) json_integer_value(sig));
         } else if (json_is_integer(code))
-                (void) asprintf(&what, "exit %lld", (long long) json_integer_value(code));
-        else
+                r = asprintf(&what, "exit %lld", (long long) json_integer_value(code));
+        else {
                 what = strdup(cause ? "" : "-");
-        if (!what)
+                r = what ? 0 : -1;
+        }
+        if (r < 0)
                 return -ENOMEM;
 
         if (cause && *cause) {

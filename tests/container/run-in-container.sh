@@ -13,6 +13,10 @@
 #   harness had to stop the container itself. 2 on usage errors.
 # - Runs of different NAMEs are independent (own overlay, cgroup, private network), so they
 #   may run in parallel. A rerun with the same NAME cleans a stale run of that name first.
+# - The overlay's upper layer is on disk under /var/tmp/corral-nspawn/NAME; it falls back to a
+#   tmpfs where that fails (CORRAL_NSPAWN_UPPER=tmpfs forces it). --keep leaves the run dir.
+# - Binds over system dirs (/tmp, /var, /etc, ...) are refused: the container's boot runs
+#   systemd-tmpfiles, which would empty the host's copy.
 # - Must run as root. Needs systemd-container and util-linux. Never apt-get install on the
 #   host while a container runs: it sees the host's root through an overlay.
 set -euo pipefail
@@ -175,6 +179,9 @@ teardown() {
     fi
     if ((overlay_mounted)); then
         umount "$root" 2>/dev/null || umount -l "$root" 2>/dev/null || say "warning: cannot unmount $root"
+        if mountpoint -q "$run_dir/layers"; then
+            umount "$run_dir/layers" 2>/dev/null || umount -l "$run_dir/layers" 2>/dev/null || true
+        fi
     fi
     umount /run/systemd/nspawn 2>/dev/null || true
     cgroup_remove
@@ -197,7 +204,19 @@ echo $$ >"$run_dir/owner.pid"
 mkdir -p /run/systemd/nspawn
 mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn
 
-mount -t overlay overlay -o "lowerdir=/,upperdir=$run_dir/upper,workdir=$run_dir/work" "$root"
+# The upper layer lives on disk next to the run. Where the host's own root cannot hold an
+# upper layer (it is itself an overlay, as in a Docker CI runner), fall back to a tmpfs.
+layers=$run_dir
+if [[ ${CORRAL_NSPAWN_UPPER:-} == tmpfs ]] ||
+        ! mount -t overlay overlay -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/work" \
+            "$root" 2>/dev/null; then
+    say "upper layer on disk not possible here: using a tmpfs"
+    layers=$run_dir/layers
+    mkdir -p "$layers"
+    mount -t tmpfs -o mode=0755 tmpfs "$layers"
+    mkdir "$layers/upper" "$layers/work"
+    mount -t overlay overlay -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/work" "$root"
+fi
 overlay_mounted=1
 
 systemd-id128 new >"$root/etc/machine-id"

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "deploy.h"
+#include "log.h"
+#include "pool.h"
+#include "process-kind.h"
+#include "strv.h"
+#include "unit-name.h"
+
+#define API_PREFIX "/__api__/"
+
+static void respond_json(HttpRequest *req, int status, json_t *body) {
+        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        if (!text) {
+                (void) http_request_respond_error(req, 500, "Out of memory.");
+                return;
+        }
+        (void) http_request_respond(req, status, "application/json", text, strlen(text), NULL);
+}
+
+static void respond_api_error(HttpRequest *req, int status, const char *fmt, ...) _printf_(3, 4);
+static void respond_api_error(HttpRequest *req, int status, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        respond_json(req, status, json_pack("{s:s, s:i}", "error", msg ? msg : "error", "code", status));
+}
+
+static void respond_errno(HttpRequest *req, int r, const char *what) {
+        if (r == -ENOENT)
+                respond_api_error(req, 404, "%s not found", what);
+        else
+                respond_api_error(req, 500, "%s: %s", what, strerror(-r));
+}
+
+static json_t *content_json(Manager *m, json_t *row) {
+        const char *addr = m->config->server_address;
+        size_t n = strlen(addr);
+        char *url = NULL;
+        if (asprintf(&url, "%s%scontent/%s/", addr, n > 0 && addr[n - 1] == '/' ? "" : "/",
+                     json_string_value(json_object_get(row, "guid"))) >= 0) {
+                (void) json_object_set_new(row, "url", json_string(url));
+                free(url);
+        }
+        return row;
+}
+
+#define CONTENT_SELECT "SELECT id, guid, name, title, app_mode, entry_point, run_as, bundle_id, created, updated FROM content"
+
+static void get_applications(Manager *m, HttpRequest *req) {
+        json_t *rows = NULL;
+        size_t i;
+        json_t *row;
+        int r = store_query_json(m->store, CONTENT_SELECT " ORDER BY id", NULL, &rows);
+        if (r < 0)
+                return respond_errno(req, r, "content list");
+        json_array_foreach(rows, i, row)
+                content_json(m, row);
+        respond_json(req, 200, rows);
+}
+
+static int content_lookup_json(Manager *m, const char *id_or_guid, json_t **ret) {
+        const char *params[] = { id_or_guid, NULL };
+        json_t *rows = NULL;
+        int r = store_query_json(m->store, CONTENT_SELECT " WHERE guid = ?1 OR CAST(id AS TEXT) = ?1", params, &rows);
+        if (r < 0)
+                return r;
+        if (json_array_size(rows) != 1) {
+                json_decref(rows);
+                return -ENOENT;
+        }
+        *ret = json_incref(content_json(m, json_array_get(rows, 0)));
+        json_decref(rows);
+        return 0;
+}
+
+static void get_application(Manager *m, HttpRequest *req, const char *id) {
+        json_t *o = NULL;
+        int r = content_lookup_json(m, id, &o);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        respond_json(req, 200, o);
+}
+
+static json_t *parse_body(HttpRequest *req) {
+        size_t size;
+        const void *body = http_request_body(req, &size);
+        json_error_t err;
+        json_t *o;
+
+        if (!body || size == 0) {
+                respond_api_error(req, 400, "request body must be a JSON object");
+                return NULL;
+        }
+        o = json_loadb(body, size, JSON_REJECT_DUPLICATES, &err);
+        if (!o || !json_is_object(o)) {
+                json_decref(o);
+                respond_api_error(req, 400, "request body is not a JSON object: %s", o ? "not an object" : err.text);
+                return NULL;
+        }
+        return o;
+}
+
+static int guid_new(char *buf, size_t size) {
+        uint8_t b[16];
+        if (size < 37)
+                return -EINVAL;
+        if (getrandom(b, sizeof b, 0) != (ssize_t) sizeof b)
+                return -EIO;
+        b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+        b[8] = (b[8] & 0x3f) | 0x80;
+        (void) snprintf(buf, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                        b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+        return 0;
+}
+
+static bool text_is_sane(const char *s, size_t max) {
+        size_t n = strlen(s);
+        if (n == 0 || n > max)
+                return false;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+static void post_applications(Manager *m, HttpRequest *req) {
+        json_t *body = parse_body(req), *o = NULL;
+        const char *name, *title;
+        char guid[37], idbuf[32];
+        int64_t id;
+        int r;
+
+        if (!body)
+                return;
+        name = json_string_value(json_object_get(body, "name"));
+        title = json_string_value(json_object_get(body, "title"));
+        if (!name && !title) {
+                json_decref(body);
+                return respond_api_error(req, 400, "'name' or 'title' is required");
+        }
+        if (!name)
+                name = title;
+        if (!title)
+                title = name;
+        if (!text_is_sane(name, 200) || !text_is_sane(title, 1000)) {
+                json_decref(body);
+                return respond_api_error(req, 400, "'name' and 'title' must be 1–200/1000 printable characters");
+        }
+        r = guid_new(guid, sizeof guid);
+        if (r >= 0)
+                r = store_content_create(m->store, guid, name, title, &id);
+        json_decref(body);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        (void) snprintf(idbuf, sizeof idbuf, "%lld", (long long) id);
+        r = content_lookup_json(m, idbuf, &o);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        log_info("Created content '%s' (%s).", title, guid);
+        respond_json(req, 200, o);
+}
+
+static void post_upload(Manager *m, HttpRequest *req, const char *id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *error = NULL;
+        size_t size;
+        const void *body = http_request_body(req, &size);
+        int64_t bundle_id;
+        int r;
+
+        r = store_content_get(m->store, id, &c);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        r = deploy_upload(m, c->id, body, size, &bundle_id, &error);
+        if (r == -EBADMSG)
+                return respond_api_error(req, 400, "bad bundle: %s", error ? error : "invalid archive");
+        if (r < 0)
+                return respond_errno(req, r, "bundle upload");
+        respond_json(req, 200, json_pack("{s:I, s:I, s:I}", "id", (json_int_t) bundle_id, "app_id",
+                                         (json_int_t) c->id, "size", (json_int_t) size));
+}
+
+static void post_deploy(Manager *m, HttpRequest *req, const char *id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *task = NULL;
+        json_t *body = parse_body(req), *b;
+        const char *mode;
+        int64_t bundle_id;
+        int r;
+
+        if (!body)
+                return;
+        r = store_content_get(m->store, id, &c);
+        if (r < 0) {
+                json_decref(body);
+                return respond_errno(req, r, "content");
+        }
+        b = json_object_get(body, "bundle");
+        if (json_is_integer(b))
+                bundle_id = json_integer_value(b);
+        else if (json_is_string(b))
+                bundle_id = strtoll(json_string_value(b), NULL, 10);
+        else {
+                json_decref(body);
+                return respond_api_error(req, 400, "'bundle' (a bundle id) is required");
+        }
+        mode = json_string_value(json_object_get(body, "app_mode"));
+        if (mode && !app_mode_is_valid(mode)) {
+                respond_api_error(req, 400, "unknown app_mode '%s'", mode);
+                json_decref(body);
+                return;
+        }
+        r = deploy_start(m, c->id, bundle_id, mode, &task);
+        json_decref(body);
+        if (r < 0)
+                return respond_errno(req, r, "deploy");
+        respond_json(req, 200, json_pack("{s:s, s:s}", "task_id", task, "id", task));
+}
+
+static const char *query_param(HttpRequest *req, const char *name, char *buf, size_t size) {
+        const char *q = http_request_query(req);
+        size_t n = strlen(name);
+        while (q && *q) {
+                size_t len = strcspn(q, "&");
+                if (len > n && strncmp(q, name, n) == 0 && q[n] == '=') {
+                        (void) snprintf(buf, size, "%.*s", (int) (len - n - 1), q + n + 1);
+                        return buf;
+                }
+                q += len;
+                if (*q == '&')
+                        q++;
+        }
+        return NULL;
+}
+
+static void get_task(Manager *m, HttpRequest *req, const char *id) {
+        char buf[32];
+        const char *first = query_param(req, "first_status", buf, sizeof buf);
+        json_t *o = NULL;
+        int r = store_task_get_json(m->store, id, first ? strtoll(first, NULL, 10) : 0, &o);
+        if (r < 0)
+                return respond_errno(req, r, "task");
+        respond_json(req, 200, o);
+}
+
+static void get_processes(Manager *m, HttpRequest *req) {
+        char buf[128];
+        const char *guid = query_param(req, "content", buf, sizeof buf);
+        const char *params[] = { guid, NULL };
+        json_t *rows = NULL;
+        int r = store_query_json(m->store,
+                                 guid ? "SELECT p.key, c.guid, p.tag, p.unit, p.pid, p.run_as, p.hostname, "
+                                        "p.status AS state, p.started, p.ended, p.exit_code, p.signal, p.cause, "
+                                        "p.result, p.raw_status FROM processes p JOIN content c ON c.id = p.content_id "
+                                        "WHERE c.guid = ? ORDER BY p.started"
+                                      : "SELECT p.key, c.guid, p.tag, p.unit, p.pid, p.run_as, p.hostname, "
+                                        "p.status AS state, p.started, p.ended, p.exit_code, p.signal, p.cause, "
+                                        "p.result, p.raw_status FROM processes p JOIN content c ON c.id = p.content_id "
+                                        "ORDER BY p.started",
+                                 guid ? params : NULL, &rows);
+        if (r < 0)
+                return respond_errno(req, r, "process list");
+        respond_json(req, 200, rows);
+}
+
+static void post_process_stop(Manager *m, HttpRequest *req, const char *key) {
+        json_t *o = NULL;
+        int r = store_process_get_json(m->store, key, &o);
+        if (r < 0)
+                return respond_errno(req, r, "process");
+        json_decref(o);
+        r = pool_stop_process(m, key, "admin stop");
+        respond_json(req, 200, json_pack("{s:b}", "stopped", r >= 0));
+}
+
+/* Splits "a/b/c" of the path after /__api__/ into at most 4 segments. */
+static size_t split_path(char *path, char **seg, size_t max) {
+        size_t n = 0;
+        for (char *s = strtok(path, "/"); s && n < max; s = strtok(NULL, "/"))
+                seg[n++] = s;
+        return n;
+}
+
+void api_handle(Manager *m, HttpRequest *req) {
+        const char *method = http_request_method(req);
+        _cleanup_free_ char *path = strdup(http_request_path(req) + strlen(API_PREFIX));
+        char *seg[5] = {};
+        size_t n;
+
+        if (!path)
+                return (void) http_request_respond_error(req, 500, "Out of memory.");
+        n = split_path(path, seg, ELEMENTSOF(seg));
+        bool get = streq(method, "GET") || streq(method, "HEAD"), post = streq(method, "POST");
+
+        if (n == 1 && streq(seg[0], "server_settings") && get)
+                return respond_json(req, 200, json_pack("{s:s, s:s, s:s}", "version", CORRAL_VERSION_STRING,
+                                                        "product", "Corral", "hostname", m->hostname));
+        /* Everything else needs an administrator: for now, a caller on the root-only local socket. */
+        if (!http_request_is_local(req))
+                return respond_api_error(req, 401, "this API needs an administrator: use corralctl on the server "
+                                                   "(the local socket)");
+        if (n == 2 && streq(seg[0], "users") && streq(seg[1], "current") && get)
+                return respond_json(req, 200, json_pack("{s:i, s:s, s:s}", "id", 0, "username", "root",
+                                                        "user_role", "administrator"));
+        if (n == 1 && streq(seg[0], "applications")) {
+                if (get)
+                        return get_applications(m, req);
+                if (post)
+                        return post_applications(m, req);
+        }
+        if (n == 2 && streq(seg[0], "applications") && get)
+                return get_application(m, req, seg[1]);
+        if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "upload") && post)
+                return post_upload(m, req, seg[1]);
+        if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "deploy") && post)
+                return post_deploy(m, req, seg[1]);
+        if (n == 2 && streq(seg[0], "tasks") && get)
+                return get_task(m, req, seg[1]);
+        if (n == 1 && streq(seg[0], "processes") && get)
+                return get_processes(m, req);
+        if (n == 3 && streq(seg[0], "processes") && streq(seg[2], "stop") && post)
+                return post_process_stop(m, req, seg[1]);
+        respond_api_error(req, 404, "no API endpoint %s %s", method, http_request_path(req));
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "deploy.h"
+#include "fs-util.h"
+#include "log.h"
+#include "pool.h"
+#include "runas.h"
+#include "sandbox.h"
+#include "unit-name.h"
+
+int deploy_upload(Manager *m, int64_t content_id, const void *data, size_t size, int64_t *ret_bundle_id,
+                  char **ret_error) {
+        _cleanup_free_ char *dir = NULL, *parent = NULL;
+        int64_t bundle_id;
+        int r;
+
+        r = store_bundle_create(m->store, content_id, (int64_t) size, &bundle_id);
+        if (r < 0)
+                return r;
+        r = sandbox_app_dir(m->config, (uint64_t) content_id, (uint64_t) bundle_id, &dir);
+        if (r >= 0 && asprintf(&parent, "%s/apps/%lld", m->config->data_dir, (long long) content_id) < 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = mkdir_p(parent, 0755);
+        if (r >= 0)
+                r = bundle_unpack(data, size, dir, ret_error);
+        if (r >= 0)
+                r = store_bundle_set_ready(m->store, bundle_id, true);
+        if (r < 0) {
+                /* Nothing of a refused bundle stays: neither its record nor its files. */
+                (void) store_bundle_delete(m->store, bundle_id);
+                if (dir && r != -EBADMSG)
+                        (void) rm_rf(dir);
+                return r;
+        }
+        *ret_bundle_id = bundle_id;
+        return 0;
+}
+
+static void task_log(Manager *m, const char *task, const char *fmt, ...) _printf_(3, 4);
+static void task_log(Manager *m, const char *task, const char *fmt, ...) {
+        _cleanup_free_ char *line = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&line, fmt, ap) < 0)
+                line = NULL;
+        va_end(ap);
+        if (line && store_task_append(m->store, task, line) < 0)
+                log_warning("Failed to record task %s's line '%s', ignoring.", task, line);
+}
+
+static int task_fail(Manager *m, const char *task, const char *error) {
+        task_log(m, task, "Deployment failed: %s", error);
+        return store_task_finish(m->store, task, 1, error);
+}
+
+int deploy_start(Manager *m, int64_t content_id, int64_t bundle_id, const char *app_mode, char **ret_task_id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_(bundle_info_freep) BundleInfo *info = NULL;
+        _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
+        _cleanup_free_ char *error = NULL, *dir = NULL;
+        char task[JOB_KEY_LENGTH + 1];
+        int r;
+
+        r = store_content_get_by_id(m->store, content_id, &c);
+        if (r < 0)
+                return r;
+        r = job_key_new(task, sizeof task);
+        if (r < 0)
+                return r;
+        r = store_task_create(m->store, task, content_id);
+        if (r < 0)
+                return r;
+        *ret_task_id = strdup(task);
+        if (!*ret_task_id)
+                return -ENOMEM;
+
+        task_log(m, task, "Deploying bundle %lld of '%s' (%s)", (long long) bundle_id, c->title, c->guid);
+        r = store_bundle_check(m->store, content_id, bundle_id);
+        if (r < 0) {
+                (void) task_fail(m, task, "no such bundle for this content");
+                return 0;
+        }
+        r = sandbox_app_dir(m->config, (uint64_t) content_id, (uint64_t) bundle_id, &dir);
+        if (r < 0)
+                return r;
+        r = bundle_inspect(dir, app_mode, &info, &error);
+        if (r < 0) {
+                (void) task_fail(m, task, error ? error : strerror(-r));
+                return 0;
+        }
+        task_log(m, task, "Bundle mode: %s%s%s", info->app_mode, info->entry_point ? ", entry point " : "",
+                 info->entry_point ? info->entry_point : "");
+        if (process_kind_for_app_mode(info->app_mode) >= 0) {
+                ProcessKind kind = process_kind_for_app_mode(info->app_mode);
+                if (process_kind_is_r(kind) && !m->rscript) {
+                        (void) task_fail(m, task, "mode needs R, but no Rscript was found (set R.Executable)");
+                        return 0;
+                }
+                if (!process_kind_is_r(kind) && !m->python) {
+                        (void) task_fail(m, task, "mode needs Python, but Python is disabled or python3 was not found "
+                                         "(set Python.Executable)");
+                        return 0;
+                }
+        }
+        /* The app dir is the running app's, writable by its account (spec §5). */
+        r = runas_resolve(c->run_as ? c->run_as : m->config->run_as, m->config->run_as_group, &id, &error);
+        if (r < 0) {
+                (void) task_fail(m, task, error ? error : "cannot resolve the RunAs account");
+                return 0;
+        }
+        r = chown_recursive(dir, id->uid, id->gid);
+        if (r < 0) {
+                (void) task_fail(m, task, "cannot hand the app dir to the RunAs account");
+                return 0;
+        }
+        r = store_content_activate_bundle(m->store, content_id, bundle_id, info->app_mode, info->entry_point);
+        if (r < 0) {
+                (void) task_fail(m, task, "cannot record the new bundle");
+                return 0;
+        }
+        /* Running processes serve the old bundle: stop them, new requests start fresh ones. */
+        pool_stop_content(m, content_id, "deploy");
+        task_log(m, task, "Bundle %lld is live at %scontent/%s/", (long long) bundle_id, m->config->server_address,
+                 c->guid);
+        (void) store_task_finish(m->store, task, 0, NULL);
+        log_info("Deployed bundle %lld of '%s' (%s, %s).", (long long) bundle_id, c->title, c->guid, info->app_mode);
+        return 0;
+}

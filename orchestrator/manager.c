@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "corral-build.h"
+#include "front.h"
+#include "fs-util.h"
+#include "log.h"
+#include "manager.h"
+#include "pool.h"
+#include "runner.h"
+#include "sandbox.h"
+#include "strv.h"
+#include "systemd-client.h"
+#include "unit-name.h"
+
+static void on_unit_changed(void *userdata, const char *unit, const UnitStatus *status) {
+        pool_on_unit_changed(userdata, unit, status);
+}
+
+/* Runner scripts: CORRAL_RUNNER_DIR, else the installed ones, else the source tree's (corrald run
+ * straight from the build dir). */
+static int find_runner_dir(char **ret) {
+        const char *env = getenv("CORRAL_RUNNER_DIR");
+        const char *dir = env;
+        struct stat st;
+
+        if (!dir) {
+                _cleanup_free_ char *self = NULL;
+                char buf[4096];
+                ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+                buf[n > 0 ? n : 0] = 0;
+                bool in_build_tree = n > 0 && strncmp(buf, CORRAL_SOURCE_DIR "/", strlen(CORRAL_SOURCE_DIR) + 1) == 0;
+                dir = in_build_tree || stat(CORRAL_RUNNER_DIR_INSTALLED, &st) < 0 ? CORRAL_RUNNER_DIR_BUILD
+                                                                                    : CORRAL_RUNNER_DIR_INSTALLED;
+        }
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return log_error_errno(-ENOENT, "Runner scripts not found in '%s'.", dir);
+        *ret = strdup(dir);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static void find_interpreters(Manager *m) {
+        const Config *c = m->config;
+        int r;
+
+        if (c->r_executables && c->r_executables[0]) {
+                /* R.Executable names R; its Rscript sits beside it. */
+                _cleanup_free_ char *dir = strdup(c->r_executables[0]);
+                char *slash = dir ? strrchr(dir, '/') : NULL;
+                if (slash) {
+                        *slash = 0;
+                        if (path_join(dir, "Rscript", &m->rscript) < 0 || access(m->rscript, X_OK) < 0) {
+                                log_warning("No Rscript next to R.Executable '%s', R content cannot run.", c->r_executables[0]);
+                                m->rscript = NULL;
+                        }
+                }
+        } else {
+                r = runner_find_executable("Rscript", &m->rscript);
+                if (r < 0)
+                        log_notice("No Rscript on PATH: R content cannot run until R.Executable is set.");
+        }
+        if (c->python_enabled) {
+                r = runner_find_executable(c->python_executables && c->python_executables[0] ? c->python_executables[0]
+                                                                                              : "python3",
+                                           &m->python);
+                if (r < 0)
+                        log_notice("No python3 found: Python content cannot run until Python.Executable is set.");
+        }
+        log_info("R: %s; Python: %s.", m->rscript ? m->rscript : "none", m->python ? m->python : "none");
+}
+
+/* Content units from an earlier corrald: until adoption lands (issue 4) they are stopped and
+ * their records closed, so no orphan keeps serving an old bundle. */
+static void stop_leftover_units(Manager *m) {
+        _cleanup_strv_free_ char **units = NULL, **keys = NULL;
+        int r;
+
+        r = systemd_list_corral_units(m->bus, &units);
+        if (r < 0)
+                log_warning_errno(r, "Failed to list corral units, ignoring: %m");
+        STRV_FOREACH(u, units) {
+                log_notice("Stopping %s, left from an earlier corrald.", *u);
+                (void) systemd_stop_unit(m->bus, *u);
+        }
+        r = store_process_list_active(m->store, &keys);
+        if (r < 0)
+                return (void) log_warning_errno(r, "Failed to list active process records, ignoring: %m");
+        STRV_FOREACH(k, keys) {
+                ProcessEnd end = { .exit_code = -1, .cause = "corrald restart" };
+                (void) store_process_finish(m->store, *k, &end);
+        }
+}
+
+static int preflight(Manager *m) {
+        const Config *c = m->config;
+        _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
+        _cleanup_free_ char *error = NULL, *ws = NULL;
+        int r;
+
+        r = runas_resolve(c->run_as, c->run_as_group, &id, &error);
+        if (r < 0)
+                return log_error_errno(r, "Applications.RunAs: %s. Create the account (for example "
+                                       "'useradd --system --user-group --home-dir /nonexistent %s') or set "
+                                       "Applications.RunAs in %s.", error ? error : "cannot resolve",
+                                       c->run_as, c->path ? c->path : CORRAL_CONFIG_PATH);
+        r = mkdir_p(c->data_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create Server.DataDir '%s': %m", c->data_dir);
+        r = mkdir_p(CORRAL_MOUNT_DIR "/app", 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the mount point '%s': %m", CORRAL_MOUNT_DIR "/app");
+        r = sandbox_workspace_root(c, &ws);
+        if (r >= 0)
+                r = mkdir_p(ws, 0711);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the workspace root under Server.TempDir '%s': %m", c->temp_dir);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_info("Received %s, exiting; content units keep running.", strsignal((int) si->ssi_signo));
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+int manager_new(Config *config, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *socket_dir = NULL;
+        char host[256];
+        int r;
+
+        m = calloc(1, sizeof *m);
+        if (!m) {
+                config_free(config);
+                return -ENOMEM;
+        }
+        m->config = config;
+        if (gethostname(host, sizeof host) < 0)
+                (void) snprintf(host, sizeof host, "localhost");
+        host[sizeof host - 1] = 0;
+        m->hostname = strdup(host);
+        if (!m->hostname)
+                return -ENOMEM;
+
+        r = preflight(m);
+        if (r < 0)
+                return r;
+        r = find_runner_dir(&m->runner_dir);
+        if (r < 0)
+                return r;
+        find_interpreters(m);
+
+        r = store_open(config->sqlite_dir, &m->store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the database in SQLite.Dir '%s': %m", config->sqlite_dir);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        (void) signal(SIGPIPE, SIG_IGN);
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        r = systemd_client_connect(m->event, on_unit_changed, m, &m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to systemd over the system bus: %m "
+                                       "(corrald needs systemd as PID 1 and must run as root)");
+        stop_leftover_units(m);
+
+        socket_dir = strdup(config->socket_path);
+        if (!socket_dir)
+                return -ENOMEM;
+        char *slash = strrchr(socket_dir, '/');
+        if (slash && slash != socket_dir) {
+                *slash = 0;
+                r = mkdir_p(socket_dir, 0700);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the socket dir '%s': %m", socket_dir);
+        }
+        r = http_server_new(m->event, config->server_listen, config->socket_path, &front_handler, m, &m->http);
+        if (r < 0)
+                return log_error_errno(r, "Failed to listen on Server.Listen '%s' and '%s': %m", config->server_listen,
+                                       config->socket_path);
+        log_info("corrald %s listening on http://%s/ and %s; data in %s.", CORRAL_VERSION_STRING, config->server_listen,
+                 config->socket_path, config->data_dir);
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        pool_free_all(m);
+        http_server_free(m->http);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        store_free(m->store);
+        config_free(m->config);
+        free(m->runner_dir);
+        free(m->rscript);
+        free(m->python);
+        free(m->hostname);
+        free(m);
+        return NULL;
+}
+
+int manager_run(Manager *m) {
+        return sd_event_loop(m->event);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* corrald's state: the one sd-event loop and everything it drives. */
+
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "http-server.h"
+#include "store.h"
+
+typedef struct Pool Pool;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        Config *config;
+        Store *store;
+        HttpServer *http;
+        Pool *pools;              /* one per content with processes or waiters (linked list) */
+        char *runner_dir;
+        char *rscript;            /* NULL when R is not installed */
+        char *python;             /* NULL when Python is disabled or missing */
+        char *hostname;
+        unsigned n_starting;      /* units starting server-wide (capped by Scheduler.MaxStartingUnits) */
+} Manager;
+
+/* Creates the manager from a loaded config (taking it): dirs, store, bus, HTTP front. */
+int manager_new(Config *config, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+/* Runs the loop until SIGTERM/SIGINT; returns 0 or negative errno. */
+int manager_run(Manager *m);

@@ -1,0 +1,791 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "log.h"
+#include "pool.h"
+#include "runas.h"
+#include "runner.h"
+#include "sandbox.h"
+#include "sched.h"
+#include "strv.h"
+#include "unit-name.h"
+
+#define PROBE_INTERVAL_USEC (50 * USEC_PER_MSEC)
+#define MAX_PROXY_ATTEMPTS 3
+#define SESSION_COOKIE "corral_session"
+
+typedef struct Process Process;
+typedef struct Waiter Waiter;
+
+struct Process {
+        Pool *pool;
+        Process *next;
+        char key[JOB_KEY_LENGTH + 1];
+        char *unit;
+        SchedProcState state;
+        unsigned connections;
+        uint16_t port;
+        uint32_t pid;
+        int64_t bundle_id;
+        char *workspace;
+        char *stop_cause;         /* set when corrald decided to stop it */
+        char *start_error;        /* systemd refused the start */
+        sd_event_source *probe_timer;
+        sd_event_source *init_timer;
+        sd_event_source *idle_timer;
+};
+
+struct Waiter {
+        Waiter *next;
+        HttpRequest *req;
+        unsigned attempts;
+        sd_event_source *timeout;
+};
+
+struct Pool {
+        Manager *manager;
+        Pool *next;
+        int64_t content_id;
+        char *guid;
+        char *title;
+        char *prefix;             /* "/content/<guid>" */
+        char *base_url;           /* Server.Address + "content/<guid>/" */
+        Process *processes;
+        Waiter *waiters;          /* FIFO */
+};
+
+/* What a proxied exchange needs to find its process again when it ends: the process may be gone
+ * by then, so it is looked up by key, never held by pointer. */
+typedef struct ProxyCtx {
+        Manager *manager;
+        int64_t content_id;
+        char key[JOB_KEY_LENGTH + 1];
+        unsigned attempts;
+} ProxyCtx;
+
+static void pool_dispatch_waiters(Pool *pool);
+static int process_start(Pool *pool, const Content *content);
+static void route_request(Pool *pool, HttpRequest *req, unsigned attempts);
+static void process_arm_idle(Process *p);
+
+static Pool *pool_find(Manager *m, int64_t content_id) {
+        for (Pool *p = m->pools; p; p = p->next)
+                if (p->content_id == content_id)
+                        return p;
+        return NULL;
+}
+
+static Pool *pool_get(Manager *m, const Content *c) {
+        Pool *p = pool_find(m, c->id);
+        if (p)
+                return p;
+        p = calloc(1, sizeof *p);
+        if (!p)
+                return NULL;
+        p->manager = m;
+        p->content_id = c->id;
+        p->guid = strdup(c->guid);
+        p->title = strdup(c->title);
+        const char *addr = m->config->server_address;
+        size_t n = strlen(addr);
+        if (asprintf(&p->prefix, "/content/%s", c->guid) < 0)
+                p->prefix = NULL;
+        if (asprintf(&p->base_url, "%s%scontent/%s/", addr, n > 0 && addr[n - 1] == '/' ? "" : "/", c->guid) < 0)
+                p->base_url = NULL;
+        if (!p->guid || !p->title || !p->prefix || !p->base_url) {
+                free(p->guid);
+                free(p->title);
+                free(p->prefix);
+                free(p->base_url);
+                free(p);
+                return NULL;
+        }
+        p->next = m->pools;
+        m->pools = p;
+        return p;
+}
+
+static Process *process_find_unit(Manager *m, const char *unit) {
+        for (Pool *pool = m->pools; pool; pool = pool->next)
+                for (Process *p = pool->processes; p; p = p->next)
+                        if (p->unit && streq(p->unit, unit))
+                                return p;
+        return NULL;
+}
+
+static Process *process_find_key(Manager *m, const char *key) {
+        for (Pool *pool = m->pools; pool; pool = pool->next)
+                for (Process *p = pool->processes; p; p = p->next)
+                        if (streq(p->key, key))
+                                return p;
+        return NULL;
+}
+
+static size_t pool_views(Pool *pool, SchedProcView *views, size_t max, Process **procs) {
+        size_t n = 0;
+        for (Process *p = pool->processes; p && n < max; p = p->next) {
+                views[n] = (SchedProcView) { .state = p->state, .connections = p->connections };
+                procs[n++] = p;
+        }
+        return n;
+}
+
+static void process_free(Process *p) {
+        if (!p)
+                return;
+        sd_event_source_disable_unref(p->probe_timer);
+        sd_event_source_disable_unref(p->init_timer);
+        sd_event_source_disable_unref(p->idle_timer);
+        if (p->workspace)
+                (void) rm_rf(p->workspace);
+        free(p->workspace);
+        free(p->unit);
+        free(p->stop_cause);
+        free(p->start_error);
+        free(p);
+}
+
+static void pool_unlink_process(Pool *pool, Process *p) {
+        for (Process **i = &pool->processes; *i; i = &(*i)->next)
+                if (*i == p) {
+                        *i = p->next;
+                        return;
+                }
+}
+
+static void process_stop(Process *p, const char *cause) {
+        Manager *m = p->pool->manager;
+        if (p->state == SCHED_PROC_STOPPING)
+                return;
+        log_info("Stopping %s (%s).", p->unit, cause);
+        p->state = SCHED_PROC_STOPPING;
+        free(p->stop_cause);
+        p->stop_cause = strdup(cause);
+        p->idle_timer = sd_event_source_disable_unref(p->idle_timer);
+        p->probe_timer = sd_event_source_disable_unref(p->probe_timer);
+        p->init_timer = sd_event_source_disable_unref(p->init_timer);
+        if (systemd_stop_unit(m->bus, p->unit) < 0)
+                log_warning("Failed to ask systemd to stop %s, ignoring.", p->unit);
+}
+
+/* ---- waiters ---- */
+
+static Waiter *waiter_free(Waiter *w) {
+        if (!w)
+                return NULL;
+        sd_event_source_disable_unref(w->timeout);
+        free(w);
+        return NULL;
+}
+
+static void pool_remove_waiter(Pool *pool, Waiter *w) {
+        for (Waiter **i = &pool->waiters; *i; i = &(*i)->next)
+                if (*i == w) {
+                        *i = w->next;
+                        return;
+                }
+}
+
+static void pool_fail_waiters(Pool *pool, int status, const char *message) {
+        Waiter *w;
+        while ((w = pool->waiters)) {
+                pool->waiters = w->next;
+                (void) http_request_respond_error(w->req, status, message);
+                waiter_free(w);
+        }
+}
+
+static int on_waiter_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Waiter *w = userdata;
+        /* The waiter's pool is found through its request's userdata. */
+        Pool *pool = http_request_get_userdata(w->req);
+
+        pool_remove_waiter(pool, w);
+        (void) http_request_respond_error(w->req, 503,
+                                          "No process of this content became ready within Scheduler.InitTimeout.");
+        waiter_free(w);
+        return 0;
+}
+
+static void pool_add_waiter(Pool *pool, HttpRequest *req, unsigned attempts) {
+        Manager *m = pool->manager;
+        Waiter *w = calloc(1, sizeof *w);
+        int r;
+
+        if (!w) {
+                (void) http_request_respond_error(req, 503, "Out of memory.");
+                return;
+        }
+        w->req = req;
+        w->attempts = attempts;
+        http_request_set_userdata(req, pool);
+        r = sd_event_add_time_relative(m->event, &w->timeout, CLOCK_MONOTONIC,
+                                       m->config->scheduler.init_timeout_usec + USEC_PER_SEC, 0,
+                                       on_waiter_timeout, w);
+        if (r < 0) {
+                free(w);
+                (void) http_request_respond_error(req, 503, "Cannot wait for a process.");
+                return;
+        }
+        Waiter **tail = &pool->waiters;
+        while (*tail)
+                tail = &(*tail)->next;
+        *tail = w;
+}
+
+/* ---- proxying ---- */
+
+static void proxy_done(void *userdata, HttpRequest *req, int error, bool response_started, bool retriable) {
+        ProxyCtx *ctx = userdata;
+        Manager *m = ctx->manager;
+        Process *p = process_find_key(m, ctx->key);
+        Pool *pool = pool_find(m, ctx->content_id);
+
+        if (p && p->connections > 0)
+                p->connections--;
+        if (error < 0 && !response_started && retriable && pool && ctx->attempts < MAX_PROXY_ATTEMPTS) {
+                /* The process did not take the connection (it died or is being stopped): never route
+                 * there again and let the scheduler pick another or start a new one. */
+                if (p && p->state != SCHED_PROC_STOPPING)
+                        process_stop(p, "unreachable");
+                unsigned attempts = ctx->attempts + 1;
+                free(ctx);
+                route_request(pool, req, attempts);
+                return;
+        }
+        free(ctx);
+        if (p && p->connections == 0 && p->state == SCHED_PROC_READY && pool) {
+                /* Idle from now on: arm the reaper. */
+                process_arm_idle(p);
+        }
+        if (pool)
+                pool_dispatch_waiters(pool);
+}
+
+static void proxy_to(Pool *pool, Process *p, HttpRequest *req, unsigned attempts) {
+        Manager *m = pool->manager;
+        const SchedulerSettings *s = &m->config->scheduler;
+        _cleanup_strv_free_ char **set = NULL;
+        ProxyCtx *ctx;
+        int r;
+
+        ctx = calloc(1, sizeof *ctx);
+        if (!ctx) {
+                (void) http_request_respond_error(req, 503, "Out of memory.");
+                return;
+        }
+        ctx->manager = m;
+        ctx->content_id = pool->content_id;
+        memcpy(ctx->key, p->key, sizeof ctx->key);
+        ctx->attempts = attempts;
+
+        r = strv_extendf(&set, "RStudio-Connect-App-Base-Url: %s", pool->base_url);
+        if (r >= 0)
+                r = strv_extend(&set, "RStudio-Connect-Credentials: {\"user\":\"\",\"groups\":[]}");
+        if (r < 0) {
+                free(ctx);
+                (void) http_request_respond_error(req, 503, "Out of memory.");
+                return;
+        }
+        HttpProxyParams params = {
+                .port = p->port,
+                .strip_prefix = pool->prefix,
+                .set_headers = set,
+                .drop_cookie = SESSION_COOKIE,
+                .location_prefix = pool->prefix,
+                .connection_timeout_usec = s->connection_timeout_usec,
+                .read_timeout_usec = s->read_timeout_usec,
+                .done = proxy_done,
+                .userdata = ctx,
+        };
+        p->connections++;
+        p->idle_timer = sd_event_source_disable_unref(p->idle_timer);
+        r = http_request_proxy(req, &params);
+        if (r < 0) {
+                p->connections--;
+                free(ctx);
+                (void) http_request_respond_error(req, 502, "Cannot connect to the content process.");
+        }
+}
+
+static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
+        Manager *m = pool->manager;
+        SchedProcView views[64];
+        Process *procs[64];
+        _cleanup_(content_freep) Content *content = NULL;
+        size_t n = pool_views(pool, views, ELEMENTSOF(views), procs);
+        SchedDecision d = sched_decide(&m->config->scheduler, views, n);
+        int r;
+
+        if (d.start_another) {
+                r = store_content_get_by_id(m->store, pool->content_id, &content);
+                if (r >= 0)
+                        r = process_start(pool, content);
+                if (r < 0 && d.action == SCHED_WAIT && n == 0) {
+                        _cleanup_free_ char *msg = NULL;
+                        if (asprintf(&msg, "Cannot start a process for this content: %s", strerror(-r)) < 0)
+                                msg = NULL;
+                        (void) http_request_respond_error(req, 503, msg ? msg : "Cannot start a process.");
+                        return;
+                }
+                /* Another decision: the new process may have been refused, or changed nothing. */
+                n = pool_views(pool, views, ELEMENTSOF(views), procs);
+                d = sched_decide(&m->config->scheduler, views, n);
+        }
+        switch (d.action) {
+        case SCHED_ROUTE:
+                proxy_to(pool, procs[d.index], req, attempts);
+                break;
+        case SCHED_WAIT:
+                pool_add_waiter(pool, req, attempts);
+                break;
+        default: {
+                bool starting = false;
+                for (size_t i = 0; i < n; i++)
+                        starting = starting || views[i].state == SCHED_PROC_STARTING;
+                if (starting)
+                        pool_add_waiter(pool, req, attempts);
+                else
+                        (void) http_request_respond_error(req, 503,
+                                                          "Every process of this content is busy (Scheduler.MaxProcesses "
+                                                          "× MaxConnsPerProcess connections); try again shortly.");
+        }
+        }
+}
+
+static void pool_dispatch_waiters(Pool *pool) {
+        Manager *m = pool->manager;
+
+        while (pool->waiters) {
+                SchedProcView views[64];
+                Process *procs[64];
+                size_t n = pool_views(pool, views, ELEMENTSOF(views), procs);
+                SchedDecision d = sched_decide(&m->config->scheduler, views, n);
+                if (d.action != SCHED_ROUTE)
+                        return;
+                Waiter *w = pool->waiters;
+                pool->waiters = w->next;
+                HttpRequest *req = w->req;
+                unsigned attempts = w->attempts;
+                waiter_free(w);
+                proxy_to(pool, procs[d.index], req, attempts);
+        }
+}
+
+void pool_handle_request(Manager *m, const Content *content, HttpRequest *req) {
+        Pool *pool = pool_get(m, content);
+        if (!pool) {
+                (void) http_request_respond_error(req, 503, "Out of memory.");
+                return;
+        }
+        route_request(pool, req, 0);
+}
+
+/* ---- process lifecycle ---- */
+
+static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
+        Process *p = userdata;
+        SchedProcView views[64];
+        Process *procs[64];
+        size_t n;
+
+        p->idle_timer = sd_event_source_disable_unref(p->idle_timer);
+        if (p->connections > 0 || p->state != SCHED_PROC_READY)
+                return 0;
+        n = pool_views(p->pool, views, ELEMENTSOF(views), procs);
+        if (!sched_may_reap(&p->pool->manager->config->scheduler, views, n))
+                return 0;
+        process_stop(p, "idle");
+        return 0;
+}
+
+static void process_arm_idle(Process *p) {
+        Manager *m = p->pool->manager;
+        p->idle_timer = sd_event_source_disable_unref(p->idle_timer);
+        if (sd_event_add_time_relative(m->event, &p->idle_timer, CLOCK_MONOTONIC,
+                                       m->config->scheduler.idle_timeout_usec, 10 * USEC_PER_MSEC, on_idle, p) < 0)
+                log_warning("Failed to arm the idle timer of %s, ignoring.", p->unit);
+}
+
+static bool port_accepts(uint16_t port) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return false;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        /* Loopback connects complete or fail at once. */
+        return connect(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+}
+
+static void process_became_ready(Process *p) {
+        log_info("%s is ready on 127.0.0.1:%u.", p->unit, (unsigned) p->port);
+        p->state = SCHED_PROC_READY;
+        p->probe_timer = sd_event_source_disable_unref(p->probe_timer);
+        p->init_timer = sd_event_source_disable_unref(p->init_timer);
+        if (p->pool->manager->n_starting > 0)
+                p->pool->manager->n_starting--;
+        pool_dispatch_waiters(p->pool);
+        if (p->connections == 0)
+                process_arm_idle(p);
+}
+
+static int on_probe(sd_event_source *s, uint64_t usec, void *userdata) {
+        Process *p = userdata;
+        if (p->state != SCHED_PROC_STARTING)
+                return 0;
+        if (port_accepts(p->port)) {
+                process_became_ready(p);
+                return 0;
+        }
+        (void) sd_event_source_set_time_relative(s, PROBE_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static int on_init_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Process *p = userdata;
+        Pool *pool = p->pool;
+        _cleanup_free_ char *msg = NULL;
+
+        p->init_timer = sd_event_source_disable_unref(p->init_timer);
+        if (p->state != SCHED_PROC_STARTING)
+                return 0;
+        if (pool->manager->n_starting > 0)
+                pool->manager->n_starting--;
+        process_stop(p, "init timeout");
+        if (asprintf(&msg, "The content's process (%s) did not start listening within Scheduler.InitTimeout; "
+                     "see journalctl -u %s.", p->unit, p->unit) < 0)
+                msg = NULL;
+        bool other = false;
+        for (Process *o = pool->processes; o; o = o->next)
+                other = other || o->state != SCHED_PROC_STOPPING;
+        if (!other)
+                pool_fail_waiters(pool, 503, msg ? msg : "Process did not become ready in time.");
+        return 0;
+}
+
+static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        char *key = userdata;
+        Manager *m = NULL;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        Process *p;
+
+        m = *(Manager **) (key + JOB_KEY_LENGTH + 1);
+        p = process_find_key(m, key);
+        free(key);
+        if (!p || !e)
+                return 0;
+        /* systemd refused the unit: it never ran. */
+        log_error("systemd refused to start %s: %s", p->unit, e->message);
+        free(p->start_error);
+        p->start_error = strdup(e->message);
+        UnitStatus st = { .exec_main_code = 0 };
+        (void) snprintf(st.active_state, sizeof st.active_state, "failed");
+        (void) snprintf(st.result, sizeof st.result, "start-refused");
+        pool_on_unit_changed(m, p->unit, &st);
+        return 0;
+}
+
+static uint16_t pick_port(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        socklen_t len = sizeof sa;
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return 0;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                return 0;
+        return ntohs(sa.sin_port);
+}
+
+static int make_workspace(const char *root, const char *path, const RunAsIdentity *id) {
+        int r = mkdir_p(root, 0711);
+        if (r < 0)
+                return r;
+        if (mkdir(path, 0700) < 0)
+                return -errno;
+        if (chown(path, id->uid, id->gid) < 0)
+                return -errno;
+        return 0;
+}
+
+static int build_unit(Pool *pool, const Content *c, Process *p, const RunAsIdentity *id, UnitSpec **ret) {
+        Manager *m = pool->manager;
+        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
+        _cleanup_(unit_spec_freep) UnitSpec *u = NULL;
+        ProcessKind kind = process_kind_for_app_mode(c->app_mode);
+        const char *tag = process_kind_to_tag(kind);
+        struct stat st;
+        int r;
+
+        if (kind < 0)
+                return -EOPNOTSUPP;
+        SandboxInput in = {
+                .kind = kind,
+                .config = m->config,
+                .identity = id,
+                .content_guid = c->guid,
+                .content_id = c->id,
+                .bundle_id = c->bundle_id,
+                .job_key = p->key,
+                .port = p->port,
+                .home_exists = stat(id->home, &st) == 0 && S_ISDIR(st.st_mode),
+        };
+        r = sandbox_plan_build(&in, &plan);
+        if (r < 0)
+                return r;
+        u = calloc(1, sizeof *u);
+        if (!u)
+                return -ENOMEM;
+        RunnerInput rin = {
+                .kind = kind,
+                .app_mode = c->app_mode,
+                .rscript = m->rscript,
+                .python = m->python,
+                .runner_dir = m->runner_dir,
+                .entry_point = c->entry_point,
+                .port = p->port,
+        };
+        r = runner_command(&rin, &u->exec_argv);
+        if (r < 0)
+                return r;
+        r = unit_name_build(tag, c->guid, p->key, &u->name);
+        if (r < 0)
+                return r;
+        if (asprintf(&u->description, "Corral %s: %s (%s)", tag, c->title, c->guid) < 0)
+                return -ENOMEM;
+        u->slice = strdup(UNIT_SLICE);
+        u->type = strdup("simple");
+        u->collect_mode = strdup("inactive-or-failed");
+        u->user = TAKE_PTR(plan->user);
+        u->group = TAKE_PTR(plan->group);
+        u->working_directory = TAKE_PTR(plan->working_directory);
+        u->environment = TAKE_PTR(plan->environment);
+        u->temporary_filesystems = TAKE_PTR(plan->masks);
+        u->timeout_stop_usec = 10 * USEC_PER_SEC;
+        u->memory_max = m->config->memory_max;
+        u->tasks_max = m->config->tasks_max;
+        u->cpu_quota_per_sec_usec = m->config->cpu_quota_percent * 10000ULL;
+        if (!u->slice || !u->type || !u->collect_mode)
+                return -ENOMEM;
+        for (size_t i = 0; i < plan->n_binds; i++) {
+                r = unit_spec_add_bind(u, plan->binds[i].source, plan->binds[i].destination, plan->binds[i].read_only);
+                if (r < 0)
+                        return r;
+        }
+        r = strv_extendf(&u->log_extra_fields, "CORRAL_CONTENT_GUID=%s", c->guid);
+        if (r >= 0)
+                r = strv_extendf(&u->log_extra_fields, "CORRAL_JOB_KEY=%s", p->key);
+        if (r >= 0)
+                r = strv_extendf(&u->log_extra_fields, "CORRAL_JOB_TAG=%s", tag);
+        if (r < 0)
+                return r;
+        p->workspace = TAKE_PTR(plan->workspace);
+        *ret = TAKE_PTR(u);
+        return 0;
+}
+
+static int process_start(Pool *pool, const Content *c) {
+        Manager *m = pool->manager;
+        _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
+        _cleanup_(unit_spec_freep) UnitSpec *u = NULL;
+        _cleanup_free_ char *error = NULL, *ws_root = NULL;
+        Process *p;
+        int r;
+
+        if (m->n_starting >= m->config->scheduler.max_starting_units)
+                return log_warning_errno(-EBUSY, "Already %u units starting, not starting another for %s.",
+                                         m->n_starting, c->guid);
+        r = runas_resolve(c->run_as ? c->run_as : m->config->run_as, m->config->run_as_group, &id, &error);
+        if (r < 0)
+                return log_error_errno(r, "Cannot start content %s: %s", c->guid, error ? error : "bad RunAs");
+
+        p = calloc(1, sizeof *p);
+        if (!p)
+                return -ENOMEM;
+        p->pool = pool;
+        p->state = SCHED_PROC_STARTING;
+        p->bundle_id = c->bundle_id;
+        p->port = pick_port();
+        r = job_key_new(p->key, sizeof p->key);
+        if (r < 0 || p->port == 0) {
+                free(p);
+                return r < 0 ? r : -EADDRNOTAVAIL;
+        }
+        r = build_unit(pool, c, p, id, &u);
+        if (r < 0) {
+                process_free(p);
+                return log_error_errno(r, "Cannot build the unit for content %s: %m", c->guid);
+        }
+        p->unit = strdup(u->name);
+        r = sandbox_workspace_root(m->config, &ws_root);
+        if (r >= 0 && p->unit)
+                r = make_workspace(ws_root, p->workspace, id);
+        if (r < 0 || !p->unit) {
+                process_free(p);
+                return log_error_errno(r < 0 ? r : -ENOMEM, "Cannot create the workspace of content %s: %m", c->guid);
+        }
+
+        ProcessRecord rec = {
+                .key = p->key, .content_id = c->id, .bundle_id = c->bundle_id,
+                .tag = process_kind_to_tag(process_kind_for_app_mode(c->app_mode)),
+                .unit = p->unit, .run_as = id->user, .hostname = m->hostname,
+        };
+        r = store_process_insert(m->store, &rec);
+        if (r < 0) {
+                process_free(p);
+                return log_error_errno(r, "Cannot record the process of content %s: %m", c->guid);
+        }
+
+        /* The reply handler finds the process by key, with the manager stored behind it. */
+        char *cookie = malloc(JOB_KEY_LENGTH + 1 + sizeof(Manager *));
+        if (!cookie) {
+                process_free(p);
+                return -ENOMEM;
+        }
+        memcpy(cookie, p->key, JOB_KEY_LENGTH + 1);
+        memcpy(cookie + JOB_KEY_LENGTH + 1, &m, sizeof m);
+        r = systemd_start_unit(m->bus, u, on_start_reply, cookie);
+        if (r < 0) {
+                free(cookie);
+                ProcessEnd end = { .exit_code = -1, .cause = "start failed" };
+                (void) store_process_finish(m->store, p->key, &end);
+                process_free(p);
+                return log_error_errno(r, "Cannot ask systemd to start %s: %m", rec.unit);
+        }
+        log_info("Starting %s as %s for '%s' on port %u.", p->unit, id->user, c->title, (unsigned) p->port);
+        m->n_starting++;
+        p->next = pool->processes;
+        pool->processes = p;
+
+        r = sd_event_add_time_relative(m->event, &p->probe_timer, CLOCK_MONOTONIC, PROBE_INTERVAL_USEC, 0, on_probe, p);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &p->init_timer, CLOCK_MONOTONIC,
+                                               m->config->scheduler.init_timeout_usec, 0, on_init_timeout, p);
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the timers of %s, ignoring: %m", p->unit);
+        return 0;
+}
+
+/* Translates how a unit ended into the record's cause (spec §12). */
+static const char *end_cause(const Process *p, const UnitStatus *st, ProcessEnd *end) {
+        end->exit_code = -1;
+        end->signal = 0;
+        end->raw_status = st->exec_main_status;
+        end->result = st->result[0] ? st->result : NULL;
+        if (st->exec_main_code == CLD_EXITED)
+                end->exit_code = st->exec_main_status;
+        else if (st->exec_main_code == CLD_KILLED || st->exec_main_code == CLD_DUMPED)
+                end->signal = st->exec_main_status;
+        if (streq(st->result, "oom-kill"))
+                return "oom";
+        if (p->stop_cause)
+                return p->stop_cause;
+        if (st->exec_main_code == CLD_EXITED && st->exec_main_status == 217)
+                return "user";
+        if (st->exec_main_code == CLD_EXITED && st->exec_main_status == 224) {
+                end->exit_code = 70; /* the seed's code for a PAM session that could not open */
+                return "pam";
+        }
+        if (streq(st->result, "start-refused"))
+                return "start failed";
+        if (end->signal)
+                return "signal";
+        return "exited";
+}
+
+void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
+        Process *p = process_find_unit(m, unit);
+        ProcessEnd end = {};
+        int r;
+
+        if (!p)
+                return;
+        if (st->main_pid && st->main_pid != p->pid) {
+                p->pid = st->main_pid;
+                (void) store_process_set_pid(m->store, p->key, p->pid);
+        }
+        if (!streq(st->active_state, "inactive") && !streq(st->active_state, "failed"))
+                return;
+
+        Pool *pool = p->pool;
+        bool was_starting = p->state == SCHED_PROC_STARTING;
+        end.cause = end_cause(p, st, &end);
+        r = store_process_finish(m->store, p->key, &end);
+        if (r < 0)
+                log_warning_errno(r, "Failed to record the end of %s, ignoring: %m", unit);
+        if (end.signal)
+                log_info("%s ended: signal %d, cause %s.", unit, end.signal, end.cause);
+        else
+                log_info("%s ended: exit code %d, cause %s.", unit, end.exit_code, end.cause);
+        if (was_starting && m->n_starting > 0)
+                m->n_starting--;
+        pool_unlink_process(pool, p);
+
+        if (was_starting && pool->waiters) {
+                bool other = false;
+                for (Process *o = pool->processes; o; o = o->next)
+                        other = other || o->state != SCHED_PROC_STOPPING;
+                if (!other) {
+                        _cleanup_free_ char *msg = NULL;
+                        if (p->start_error)
+                                r = asprintf(&msg, "systemd refused to start the content's process: %s", p->start_error);
+                        else if (end.signal)
+                                r = asprintf(&msg, "The content's process was killed by signal %d before it was ready "
+                                             "(cause: %s). See journalctl -u %s.", end.signal, end.cause, unit);
+                        else
+                                r = asprintf(&msg, "The content's process exited with code %d before it was ready "
+                                             "(cause: %s). See journalctl -u %s.", end.exit_code, end.cause, unit);
+                        pool_fail_waiters(pool, 502, r >= 0 ? msg : "The content's process failed to start.");
+                }
+        }
+        process_free(p);
+}
+
+void pool_stop_content(Manager *m, int64_t content_id, const char *cause) {
+        Pool *pool = pool_find(m, content_id);
+        if (!pool)
+                return;
+        for (Process *p = pool->processes; p; p = p->next)
+                process_stop(p, cause);
+}
+
+int pool_stop_process(Manager *m, const char *key, const char *cause) {
+        Process *p = process_find_key(m, key);
+        if (!p)
+                return -ENOENT;
+        process_stop(p, cause);
+        return 0;
+}
+
+void pool_free_all(Manager *m) {
+        Pool *pool;
+        while ((pool = m->pools)) {
+                m->pools = pool->next;
+                pool_fail_waiters(pool, 503, "corrald is shutting down.");
+                Process *p;
+                while ((p = pool->processes)) {
+                        pool->processes = p->next;
+                        /* Units keep running across a corrald restart; keep their workspaces. */
+                        free(p->workspace);
+                        p->workspace = NULL;
+                        process_free(p);
+                }
+                free(pool->guid);
+                free(pool->title);
+                free(pool->prefix);
+                free(pool->base_url);
+                free(pool);
+        }
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The processes of each content item: starting them as transient units, waiting for them to be
+ * ready, routing requests to them as sched.c decides, reaping idle ones, and recording how each
+ * ended. The side-effect half of the scheduler. */
+
+#include "http-server.h"
+#include "manager.h"
+#include "store.h"
+#include "systemd-client.h"
+
+/* Serves req (taken with HTTP_BODY_TAKE) from one of content's processes, starting one if the
+ * scheduler says so. Always answers req, now or later. */
+void pool_handle_request(Manager *m, const Content *content, HttpRequest *req);
+
+/* Feeds a unit's state change from the bus. */
+void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *status);
+
+/* Stops every process of content (a new bundle was deployed), recording cause. */
+void pool_stop_content(Manager *m, int64_t content_id, const char *cause);
+
+/* Stops one process by its key, recording cause; -ENOENT if corrald runs no such process. */
+int pool_stop_process(Manager *m, const char *key, const char *cause);
+
+/* Frees all pools (at shutdown; units keep running). */
+void pool_free_all(Manager *m);

@@ -59,6 +59,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
 uint16_t http_server_port(HttpServer *s);
 /* Number of open client connections. */
 unsigned http_server_n_connections(HttpServer *s);
+/* Overrides how long an idle keep-alive connection (default 60 s) and a partial request head (default
+ * 30 s) may last; 0 keeps the default. For tests and tuning. */
+void http_server_set_timeouts(HttpServer *s, uint64_t idle_usec, uint64_t head_usec);
 
 /* Request accessors; the strings live as long as the request. */
 const char *http_request_method(HttpRequest *req);

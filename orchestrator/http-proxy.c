@@ -219,7 +219,8 @@ static void proxy_end(HttpProxy *p, int error, bool keep, bool retriable, int st
         retriable = retriable && error != 0 && !started && !p->body_taken && !client_gone && !c->server->freeing;
         c->proxy = NULL;
         proxy_free(p);
-        log_debug_errno(error, "Proxied request '%s' from %s ended: %m", req->target, c->peer);
+        if (error < 0)
+                log_debug_errno(error, "Proxied request '%s' from %s failed: %m", req->target, c->peer);
 
         c->state = retriable ? HTTP_CONN_HANDLER : HTTP_CONN_DONE_CALLBACK;
         done(userdata, req, error, started, retriable);

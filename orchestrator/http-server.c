@@ -533,7 +533,8 @@ void http_conn_free(HttpConn *c) {
 
 /* Closes the connection now; a running proxied exchange ends with error. */
 static int conn_close(HttpConn *c, int error) {
-        log_debug_errno(error, "Closing connection from %s: %m", c->peer);
+        if (error < 0)
+                log_debug_errno(error, "Closing connection from %s: %m", c->peer);
         if (c->proxy)
                 http_proxy_abort(c->proxy, error);
         http_conn_free(c);

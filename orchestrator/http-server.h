@@ -39,8 +39,9 @@ typedef struct HttpHandler {
         void (*on_request)(void *userdata, HttpRequest *req);
 } HttpHandler;
 
-/* Called when a proxied exchange ends. error is 0 when the response was relayed completely (or a
- * WebSocket tunnel closed), else negative errno. response_started tells whether any response byte
+/* Called when a proxied exchange ends. error is 0 when the response was relayed completely (its last
+ * byte is queued for the client) or a WebSocket tunnel closed, else negative errno (-ECONNREFUSED,
+ * -ECONNRESET, -ETIMEDOUT, -ECANCELED from http_server_free()…). response_started tells whether any response byte
  * reached the client. When !response_started and retriable, the request is still open and the
  * callback may call http_request_proxy() again (another process) or http_request_respond*();
  * otherwise the request is finished and must not be touched after the callback returns. */
@@ -52,7 +53,8 @@ typedef void (*HttpProxyDone)(void *userdata, HttpRequest *req, int error, bool 
  * requests arriving there are marked local, see http_request_is_local()). */
 int http_server_new(sd_event *event, const char *listen, const char *unix_path,
                     const HttpHandler *handler, void *userdata, HttpServer **ret);
-/* Closes the listeners and every connection (proxy done callbacks are called with -ECANCELED). */
+/* Closes the listeners and every connection (proxy done callbacks are called with -ECANCELED).
+ * Requests the handler still holds (taken, not proxied) become invalid. */
 HttpServer *http_server_free(HttpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
 /* The bound TCP port (useful with port 0 in tests). */
@@ -104,7 +106,12 @@ typedef struct HttpProxyParams {
 
 /* Relays req (taken with HTTP_BODY_TAKE) to the backend. Adds X-Forwarded-For/-Proto/-Host.
  * The backend is reached with a new connection per request. A request body is streamed; a 101
- * response turns both connections into a tunnel. params is copied. */
+ * response turns both connections into a tunnel. params is copied. The request line keeps the
+ * client's HTTP version (so an HTTP/1.0 client never gets a chunked response); Expect is not passed
+ * on: the 100 Continue comes from us. Returns 0 and later calls done exactly once; on a negative
+ * errno (-EINVAL, -EBUSY when the request is not held by the handler, -ENOMEM…) done is not called
+ * and the request is still the caller's to answer. A failed connect() is reported through done from
+ * the loop, never from inside this call. */
 int http_request_proxy(HttpRequest *req, const HttpProxyParams *params);
 
 /* Percent-decodes s into a new string; -EINVAL on a bad escape or an encoded NUL. */

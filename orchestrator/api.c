@@ -163,6 +163,8 @@ static void post_applications(Manager *m, HttpRequest *req) {
         r = guid_new(guid, sizeof guid);
         if (r >= 0)
                 r = store_content_create(m->store, guid, name, title, &id);
+        if (r >= 0)
+                log_info("Created content '%s' (%s).", title, guid);
         json_decref(body);
         if (r < 0)
                 return respond_errno(req, r, "content");
@@ -170,7 +172,6 @@ static void post_applications(Manager *m, HttpRequest *req) {
         r = content_lookup_json(m, idbuf, &o);
         if (r < 0)
                 return respond_errno(req, r, "content");
-        log_info("Created content '%s' (%s).", title, guid);
         respond_json(req, 200, o);
 }
 

@@ -96,15 +96,18 @@ static int unpack_members(struct archive *in, struct archive *out, const char *d
         int r;
 
         while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-                const char *name = archive_entry_pathname(e);
-                _cleanup_free_ char *target = NULL;
+                _cleanup_free_ char *target = NULL, *name = NULL;
                 mode_t type = archive_entry_filetype(e);
 
+                /* A copy: the entry's own string changes with set_pathname() below. */
+                name = strdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+                if (!name)
+                        return -ENOMEM;
                 if (++n > BUNDLE_MAX_ENTRIES)
                         return set_error(ret_error, "bundle has more than %u members", BUNDLE_MAX_ENTRIES);
                 if (!member_path_is_safe(name))
                         return set_error(ret_error, "bundle member '%s' has an absolute path or a '..' component",
-                                         name ? name : "");
+                                         name);
                 if (archive_entry_hardlink(e))
                         return set_error(ret_error, "bundle member '%s' is a hard link; bundles may not contain hard links", name);
                 if (type == AE_IFLNK && !symlink_stays_inside(name, archive_entry_symlink(e)))
@@ -165,9 +168,10 @@ int bundle_unpack(const void *data, size_t size, const char *dest, char **ret_er
         (void) archive_read_support_filter_gzip(in);
         (void) archive_read_support_format_tar(in);
         (void) archive_read_support_format_gnutar(in);
+        /* Members are checked above and written under dest by absolute path, so libarchive's
+         * own absolute-path refusal cannot apply; its '..' and symlink-traversal guards still do. */
         (void) archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
-                                                   ARCHIVE_EXTRACT_TIME);
+                                                   ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME);
         if (archive_read_open_memory(in, data, size) != ARCHIVE_OK)
                 return set_error(ret_error, "bundle is not a valid .tar.gz archive: %s", archive_error_string(in));
         if (mkdir(dest, 0755) < 0)

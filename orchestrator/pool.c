@@ -16,7 +16,7 @@
 #include "runas.h"
 #include "runner.h"
 #include "sandbox.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "strv.h"
 #include "unit-name.h"
 
@@ -492,6 +492,7 @@ static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         UnitStatus st = { .exec_main_code = 0 };
         (void) snprintf(st.active_state, sizeof st.active_state, "failed");
         (void) snprintf(st.result, sizeof st.result, "start-refused");
+        st.ended = true;
         pool_on_unit_changed(m, p->unit, &st);
         return 0;
 }
@@ -716,7 +717,7 @@ void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
                 p->pid = st->main_pid;
                 (void) store_process_set_pid(m->store, p->key, p->pid);
         }
-        if (!streq(st->active_state, "inactive") && !streq(st->active_state, "failed"))
+        if (!st->ended)
                 return;
 
         Pool *pool = p->pool;

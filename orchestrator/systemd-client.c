@@ -68,15 +68,16 @@ static int parse_changed(sd_bus_message *m, UnitStatus *st, bool *ret_relevant) 
 typedef struct Known {
         char *unit;
         UnitStatus status;
+        bool seen_running;        /* was activating, active or deactivating at some point */
         struct Known *next;
 } Known;
 
 static Known *known;
 
-static UnitStatus *known_get(const char *unit) {
+static Known *known_get(const char *unit) {
         for (Known *k = known; k; k = k->next)
                 if (streq(k->unit, unit))
-                        return &k->status;
+                        return k;
         Known *k = calloc(1, sizeof *k);
         if (!k)
                 return NULL;
@@ -87,7 +88,7 @@ static UnitStatus *known_get(const char *unit) {
         }
         k->next = known;
         known = k;
-        return &k->status;
+        return k;
 }
 
 static void known_forget(const char *unit) {
@@ -103,6 +104,7 @@ static void known_forget(const char *unit) {
 
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *unit = NULL;
+        Known *k;
         UnitStatus *st;
         bool relevant = false;
         int r;
@@ -112,16 +114,25 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                 return 0;
         if (unit_name_parse(unit, NULL, NULL) < 0)
                 return 0;
-        st = known_get(unit);
-        if (!st)
+        k = known_get(unit);
+        if (!k)
                 return 0;
+        st = &k->status;
         r = parse_changed(m, st, &relevant);
         if (r < 0) {
                 log_debug_errno(r, "Failed to parse PropertiesChanged of %s: %m", unit);
                 return 0;
         }
+        bool inactive = streq(st->active_state, "inactive");
+        if (!inactive && !streq(st->active_state, "failed") && st->active_state[0])
+                k->seen_running = true;
+        /* A new transient unit announces itself as "inactive" before it starts: that is not
+         * its end. It has ended once it failed, or is inactive after running (or after its main
+         * process left an exit status, when the states in between were coalesced). */
+        st->ended = streq(st->active_state, "failed") ||
+                    (inactive && (k->seen_running || st->exec_main_code != 0));
         UnitStatus copy = *st;
-        if (streq(st->active_state, "inactive") || streq(st->active_state, "failed"))
+        if (st->ended)
                 known_forget(unit);
         if (watch.fn && copy.active_state[0])
                 watch.fn(watch.userdata, unit, &copy);
@@ -198,6 +209,9 @@ int systemd_list_corral_units(sd_bus *bus, char ***ret) {
                 return r;
         while ((r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                                         NULL, NULL)) > 0) {
+                /* Only names Corral makes: an admin's own corral-something.service is not ours. */
+                if (unit_name_parse(name, NULL, NULL) < 0)
+                        continue;
                 r = strv_extend(&l, name);
                 if (r < 0)
                         return r;

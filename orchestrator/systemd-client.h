@@ -4,6 +4,7 @@
 /* Talking to systemd (PID 1) over sd-bus, asynchronously: starting transient units, stopping
  * them, and hearing about their state changes. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <systemd/sd-bus.h>
@@ -17,6 +18,7 @@ typedef struct UnitStatus {
         uint32_t main_pid;
         int exec_main_code;       /* CLD_EXITED, CLD_KILLED, CLD_DUMPED or 0 */
         int exec_main_status;     /* exit status or signal number */
+        bool ended;               /* the unit has run and is now inactive or failed */
 } UnitStatus;
 
 /* Called for every PropertiesChanged of a corral-*.service unit, with its merged status. */
@@ -32,5 +34,5 @@ int systemd_start_unit(sd_bus *bus, const UnitSpec *spec, sd_bus_message_handler
 /* Sends StopUnit(unit, "replace"); errors are only logged at debug. */
 int systemd_stop_unit(sd_bus *bus, const char *unit);
 
-/* Lists loaded units whose names start with "corral-" and end in ".service" (strv of names). */
+/* Lists loaded units named as unit_name_build() names them (strv of names). */
 int systemd_list_corral_units(sd_bus *bus, char ***ret);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "sched.h"
+#include "scheduler.h"
 
 static unsigned count_live(const SchedProcView *procs, size_t n, unsigned *ret_connections, unsigned *ret_starting) {
         unsigned live = 0, conns = 0, starting = 0;

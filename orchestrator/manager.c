@@ -75,28 +75,6 @@ static void find_interpreters(Manager *m) {
         log_info("R: %s; Python: %s.", m->rscript ? m->rscript : "none", m->python ? m->python : "none");
 }
 
-/* Content units from an earlier corrald: until adoption lands (issue 4) they are stopped and
- * their records closed, so no orphan keeps serving an old bundle. */
-static void stop_leftover_units(Manager *m) {
-        _cleanup_strv_free_ char **units = NULL, **keys = NULL;
-        int r;
-
-        r = systemd_list_corral_units(m->bus, &units);
-        if (r < 0)
-                log_warning_errno(r, "Failed to list corral units, ignoring: %m");
-        STRV_FOREACH(u, units) {
-                log_notice("Stopping %s, left from an earlier corrald.", *u);
-                (void) systemd_stop_unit(m->bus, *u);
-        }
-        r = store_process_list_active(m->store, &keys);
-        if (r < 0)
-                return (void) log_warning_errno(r, "Failed to list active process records, ignoring: %m");
-        STRV_FOREACH(k, keys) {
-                ProcessEnd end = { .exit_code = -1, .cause = "corrald restart" };
-                (void) store_process_finish(m->store, *k, &end);
-        }
-}
-
 static int preflight(Manager *m) {
         const Config *c = m->config;
         _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
@@ -120,6 +98,31 @@ static int preflight(Manager *m) {
                 r = mkdir_p(ws, 0711);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the workspace root under Server.TempDir '%s': %m", c->temp_dir);
+        return 0;
+}
+
+/* SIGHUP: re-reads the file and applies what is reloadable (scheduler settings, supervisor,
+ * prohibited environment); the rest needs a restart. A file with errors changes nothing. */
+static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *path = m->config->path ? m->config->path : CORRAL_CONFIG_PATH;
+        int r;
+
+        r = config_load(path, &c, &error);
+        if (r < 0) {
+                log_error("Not reloading: %s", error ? error : strerror(-r));
+                return 0;
+        }
+        m->config->scheduler = c->scheduler;
+        free(m->config->supervisor);
+        m->config->supervisor = TAKE_PTR(c->supervisor);
+        strv_free(m->config->prohibited_environment);
+        m->config->prohibited_environment = TAKE_PTR(c->prohibited_environment);
+        log_info("Reloaded the reloadable settings of %s (Scheduler.*, Applications.Supervisor, "
+                 "Applications.ProhibitedEnvironment).", path);
+        pool_reload_settings(m);
         return 0;
 }
 
@@ -166,11 +169,14 @@ int manager_new(Config *config, Manager **ret) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         (void) sigprocmask(SIG_BLOCK, &mask, NULL);
         (void) signal(SIGPIPE, SIG_IGN);
         r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_reload, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
@@ -178,7 +184,7 @@ int manager_new(Config *config, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to systemd over the system bus: %m "
                                        "(corrald needs systemd as PID 1 and must run as root)");
-        stop_leftover_units(m);
+        pool_adopt_units(m);
 
         socket_dir = strdup(config->socket_path);
         if (!socket_dir)

@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "runas.h"
 #include "runner.h"
+#include "content-settings.h"
 #include "sandbox.h"
 #include "scheduler.h"
 #include "strv.h"
@@ -23,6 +24,7 @@
 #define PROBE_INTERVAL_USEC (50 * USEC_PER_MSEC)
 #define MAX_PROXY_ATTEMPTS 3
 #define SESSION_COOKIE "corral_session"
+#define BACKOFF_MAX_USEC (60 * USEC_PER_SEC)
 
 typedef struct Process Process;
 typedef struct Waiter Waiter;
@@ -60,8 +62,13 @@ struct Pool {
         char *title;
         char *prefix;             /* "/content/<guid>" */
         char *base_url;           /* Server.Address + "content/<guid>/" */
+        SchedulerSettings settings; /* the server's, with this content's overrides */
         Process *processes;
         Waiter *waiters;          /* FIFO */
+        unsigned failures;        /* processes in a row that ended before they were ready */
+        uint64_t backoff_until;   /* CLOCK_MONOTONIC usec: no new start before */
+        char *last_failed_unit;
+        sd_event_source *backoff_timer;
 };
 
 /* What a proxied exchange needs to find its process again when it ends: the process may be gone
@@ -77,6 +84,9 @@ static void pool_dispatch_waiters(Pool *pool);
 static int process_start(Pool *pool, const Content *content);
 static void route_request(Pool *pool, HttpRequest *req, unsigned attempts);
 static void process_arm_idle(Process *p);
+static void pool_ensure_min(Pool *pool);
+static void pool_kick_all(Manager *m);
+static void pool_note_failure(Pool *pool, const char *unit);
 
 static Pool *pool_find(Manager *m, int64_t content_id) {
         for (Pool *p = m->pools; p; p = p->next)
@@ -85,10 +95,19 @@ static Pool *pool_find(Manager *m, int64_t content_id) {
         return NULL;
 }
 
+/* Recomputes the pool's settings from the server's and the content's overrides. */
+static void pool_refresh_settings(Pool *p, const Content *c) {
+        json_t *o = c->settings ? json_loads(c->settings, 0, NULL) : NULL;
+        content_settings_apply(&p->manager->config->scheduler, o, &p->settings);
+        json_decref(o);
+}
+
 static Pool *pool_get(Manager *m, const Content *c) {
         Pool *p = pool_find(m, c->id);
-        if (p)
+        if (p) {
+                pool_refresh_settings(p, c);
                 return p;
+        }
         p = calloc(1, sizeof *p);
         if (!p)
                 return NULL;
@@ -110,6 +129,7 @@ static Pool *pool_get(Manager *m, const Content *c) {
                 free(p);
                 return NULL;
         }
+        pool_refresh_settings(p, c);
         p->next = m->pools;
         m->pools = p;
         return p;
@@ -230,7 +250,7 @@ static void pool_add_waiter(Pool *pool, HttpRequest *req, unsigned attempts) {
         w->attempts = attempts;
         http_request_set_userdata(req, pool);
         r = sd_event_add_time_relative(m->event, &w->timeout, CLOCK_MONOTONIC,
-                                       m->config->scheduler.init_timeout_usec + USEC_PER_SEC, 0,
+                                       pool->settings.init_timeout_usec + USEC_PER_SEC, 0,
                                        on_waiter_timeout, w);
         if (r < 0) {
                 free(w);
@@ -274,7 +294,7 @@ static void proxy_done(void *userdata, HttpRequest *req, int error, bool respons
 
 static void proxy_to(Pool *pool, Process *p, HttpRequest *req, unsigned attempts) {
         Manager *m = pool->manager;
-        const SchedulerSettings *s = &m->config->scheduler;
+        const SchedulerSettings *s = &pool->settings;
         _cleanup_strv_free_ char **set = NULL;
         ProxyCtx *ctx;
         int r;
@@ -318,19 +338,51 @@ static void proxy_to(Pool *pool, Process *p, HttpRequest *req, unsigned attempts
         }
 }
 
+static uint64_t now_usec(Manager *m) {
+        uint64_t t = 0;
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+        return t;
+}
+
+static bool pool_in_backoff(Pool *pool) {
+        return pool->backoff_until > now_usec(pool->manager);
+}
+
 static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
         Manager *m = pool->manager;
         SchedProcView views[64];
         Process *procs[64];
         _cleanup_(content_freep) Content *content = NULL;
         size_t n = pool_views(pool, views, ELEMENTSOF(views), procs);
-        SchedDecision d = sched_decide(&m->config->scheduler, views, n);
+        SchedDecision d = sched_decide(&pool->settings, views, n);
         int r;
 
+        if (d.action != SCHED_ROUTE && pool_in_backoff(pool)) {
+                bool live = false;
+                for (size_t i = 0; i < n; i++)
+                        live = live || views[i].state == SCHED_PROC_STARTING;
+                if (!live) {
+                        _cleanup_free_ char *msg = NULL;
+                        uint64_t now = now_usec(m);
+                        if (asprintf(&msg, "The content's process failed to start %u times in a row; the next try is "
+                                     "in %.1f s. See journalctl -u %s.", pool->failures,
+                                     (double) (pool->backoff_until - now) / 1e6,
+                                     pool->last_failed_unit ? pool->last_failed_unit : "corral-*") < 0)
+                                msg = NULL;
+                        (void) http_request_respond_error(req, 503, msg ? msg : "Restarting after repeated failures.");
+                        return;
+                }
+                d.start_another = false;
+        }
         if (d.start_another) {
                 r = store_content_get_by_id(m->store, pool->content_id, &content);
                 if (r >= 0)
                         r = process_start(pool, content);
+                if (r == -EBUSY && d.action == SCHED_WAIT) {
+                        /* Too many units starting server-wide: wait for a slot (pool_kick_all). */
+                        pool_add_waiter(pool, req, attempts);
+                        return;
+                }
                 if (r < 0 && d.action == SCHED_WAIT && n == 0) {
                         _cleanup_free_ char *msg = NULL;
                         if (asprintf(&msg, "Cannot start a process for this content: %s", strerror(-r)) < 0)
@@ -340,7 +392,7 @@ static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
                 }
                 /* Another decision: the new process may have been refused, or changed nothing. */
                 n = pool_views(pool, views, ELEMENTSOF(views), procs);
-                d = sched_decide(&m->config->scheduler, views, n);
+                d = sched_decide(&pool->settings, views, n);
         }
         switch (d.action) {
         case SCHED_ROUTE:
@@ -363,16 +415,35 @@ static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
         }
 }
 
-static void pool_dispatch_waiters(Pool *pool) {
+/* Waiters that no process can take yet: start one when the scheduler wants another or nothing
+ * live is left to wait for (the start may have been deferred by the server-wide cap). */
+static void pool_start_for_waiters(Pool *pool, const SchedProcView *views, size_t n, bool start_another) {
         Manager *m = pool->manager;
+        _cleanup_(content_freep) Content *c = NULL;
+        bool starting = false;
+        int r;
 
+        for (size_t i = 0; i < n; i++)
+                starting = starting || views[i].state == SCHED_PROC_STARTING;
+        if ((!start_another && starting) || pool_in_backoff(pool))
+                return;
+        r = store_content_get_by_id(m->store, pool->content_id, &c);
+        if (r >= 0)
+                r = process_start(pool, c);
+        if (r < 0 && r != -EBUSY && !starting)
+                pool_fail_waiters(pool, 503, "Cannot start a process for this content; see corrald's log.");
+}
+
+static void pool_dispatch_waiters(Pool *pool) {
         while (pool->waiters) {
                 SchedProcView views[64];
                 Process *procs[64];
                 size_t n = pool_views(pool, views, ELEMENTSOF(views), procs);
-                SchedDecision d = sched_decide(&m->config->scheduler, views, n);
-                if (d.action != SCHED_ROUTE)
+                SchedDecision d = sched_decide(&pool->settings, views, n);
+                if (d.action != SCHED_ROUTE) {
+                        pool_start_for_waiters(pool, views, n, d.start_another);
                         return;
+                }
                 Waiter *w = pool->waiters;
                 pool->waiters = w->next;
                 HttpRequest *req = w->req;
@@ -403,7 +474,7 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
         if (p->connections > 0 || p->state != SCHED_PROC_READY)
                 return 0;
         n = pool_views(p->pool, views, ELEMENTSOF(views), procs);
-        if (!sched_may_reap(&p->pool->manager->config->scheduler, views, n))
+        if (!sched_may_reap(&p->pool->settings, views, n))
                 return 0;
         process_stop(p, "idle");
         return 0;
@@ -413,7 +484,7 @@ static void process_arm_idle(Process *p) {
         Manager *m = p->pool->manager;
         p->idle_timer = sd_event_source_disable_unref(p->idle_timer);
         if (sd_event_add_time_relative(m->event, &p->idle_timer, CLOCK_MONOTONIC,
-                                       m->config->scheduler.idle_timeout_usec, 10 * USEC_PER_MSEC, on_idle, p) < 0)
+                                       p->pool->settings.idle_timeout_usec, 10 * USEC_PER_MSEC, on_idle, p) < 0)
                 log_warning("Failed to arm the idle timer of %s, ignoring.", p->unit);
 }
 
@@ -432,11 +503,13 @@ static void process_became_ready(Process *p) {
         p->state = SCHED_PROC_READY;
         p->probe_timer = sd_event_source_disable_unref(p->probe_timer);
         p->init_timer = sd_event_source_disable_unref(p->init_timer);
-        if (p->pool->manager->n_starting > 0)
-                p->pool->manager->n_starting--;
-        pool_dispatch_waiters(p->pool);
+        p->pool->failures = 0;
+        p->pool->backoff_until = 0;
         if (p->connections == 0)
                 process_arm_idle(p);
+        if (p->pool->manager->n_starting > 0)
+                p->pool->manager->n_starting--;
+        pool_kick_all(p->pool->manager);
 }
 
 static int on_probe(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -462,6 +535,7 @@ static int on_init_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
                 return 0;
         if (pool->manager->n_starting > 0)
                 pool->manager->n_starting--;
+        pool_note_failure(pool, p->unit);
         process_stop(p, "init timeout");
         if (asprintf(&msg, "The content's process (%s) did not start listening within Scheduler.InitTimeout; "
                      "see journalctl -u %s.", p->unit, p->unit) < 0)
@@ -641,7 +715,7 @@ static int process_start(Pool *pool, const Content *c) {
         ProcessRecord rec = {
                 .key = p->key, .content_id = c->id, .bundle_id = c->bundle_id,
                 .tag = process_kind_to_tag(process_kind_for_app_mode(c->app_mode)),
-                .unit = p->unit, .run_as = id->user, .hostname = m->hostname,
+                .unit = p->unit, .run_as = id->user, .hostname = m->hostname, .port = p->port,
         };
         r = store_process_insert(m->store, &rec);
         if (r < 0) {
@@ -673,7 +747,7 @@ static int process_start(Pool *pool, const Content *c) {
         r = sd_event_add_time_relative(m->event, &p->probe_timer, CLOCK_MONOTONIC, PROBE_INTERVAL_USEC, 0, on_probe, p);
         if (r >= 0)
                 r = sd_event_add_time_relative(m->event, &p->init_timer, CLOCK_MONOTONIC,
-                                               m->config->scheduler.init_timeout_usec, 0, on_init_timeout, p);
+                                               pool->settings.init_timeout_usec, 0, on_init_timeout, p);
         if (r < 0)
                 log_warning_errno(r, "Failed to arm the timers of %s, ignoring: %m", p->unit);
         return 0;
@@ -732,6 +806,8 @@ void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
                 log_info("%s ended: exit code %d, cause %s.", unit, end.exit_code, end.cause);
         if (was_starting && m->n_starting > 0)
                 m->n_starting--;
+        if (was_starting)
+                pool_note_failure(pool, unit);
         pool_unlink_process(pool, p);
 
         if (was_starting && pool->waiters) {
@@ -752,6 +828,91 @@ void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
                 }
         }
         process_free(p);
+        pool_ensure_min(pool);
+        pool_kick_all(m);
+}
+
+static int on_backoff_end(sd_event_source *s, uint64_t usec, void *userdata) {
+        Pool *pool = userdata;
+        pool->backoff_timer = sd_event_source_disable_unref(pool->backoff_timer);
+        pool_ensure_min(pool);
+        pool_dispatch_waiters(pool);
+        return 0;
+}
+
+/* A process ended before it was ready. From the second failure in a row, new starts wait
+ * 1 s, 2 s, 4 s … up to a minute, so a content that crashes at start is not restarted in a
+ * tight loop. */
+static void pool_note_failure(Pool *pool, const char *unit) {
+        Manager *m = pool->manager;
+        uint64_t delay;
+
+        pool->failures++;
+        free(pool->last_failed_unit);
+        pool->last_failed_unit = strdup(unit);
+        if (pool->failures < 2)
+                return;
+        delay = USEC_PER_SEC << (pool->failures - 2 < 6 ? pool->failures - 2 : 6);
+        if (delay > BACKOFF_MAX_USEC)
+                delay = BACKOFF_MAX_USEC;
+        pool->backoff_until = now_usec(m) + delay;
+        log_warning("Content %s failed to start %u times in a row; next start in %.0f s.", pool->guid, pool->failures,
+                    (double) delay / 1e6);
+        pool->backoff_timer = sd_event_source_disable_unref(pool->backoff_timer);
+        if (sd_event_add_time(m->event, &pool->backoff_timer, CLOCK_MONOTONIC, pool->backoff_until, 0, on_backoff_end,
+                              pool) < 0)
+                log_warning("Failed to arm the back-off timer of %s, ignoring.", pool->guid);
+}
+
+/* Starts processes until MinProcesses are live (unless in back-off or the content has no bundle). */
+static void pool_ensure_min(Pool *pool) {
+        Manager *m = pool->manager;
+        _cleanup_(content_freep) Content *c = NULL;
+        SchedProcView views[64];
+        Process *procs[64];
+        size_t n;
+
+        if (pool->settings.min_processes == 0 || pool_in_backoff(pool))
+                return;
+        if (store_content_get_by_id(m->store, pool->content_id, &c) < 0 || c->bundle_id == 0 ||
+            process_kind_for_app_mode(c->app_mode) < 0)
+                return;
+        pool_refresh_settings(pool, c);
+        n = pool_views(pool, views, ELEMENTSOF(views), procs);
+        for (unsigned missing = sched_missing_min(&pool->settings, views, n); missing > 0; missing--)
+                if (process_start(pool, c) < 0)
+                        break;
+}
+
+/* A start slot or a process became free: let every pool with waiters or a MinProcesses deficit
+ * try again. */
+static void pool_kick_all(Manager *m) {
+        for (Pool *pool = m->pools; pool; pool = pool->next) {
+                pool_dispatch_waiters(pool);
+                pool_ensure_min(pool);
+        }
+}
+
+void pool_content_changed(Manager *m, int64_t content_id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        Pool *pool;
+
+        if (store_content_get_by_id(m->store, content_id, &c) < 0)
+                return;
+        pool = pool_get(m, c);
+        if (!pool)
+                return;
+        pool_ensure_min(pool);
+}
+
+void pool_reload_settings(Manager *m) {
+        _cleanup_free_ int64_t *ids = NULL;
+        size_t n = 0;
+
+        if (store_content_list_ids(m->store, &ids, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                pool_content_changed(m, ids[i]);
 }
 
 void pool_stop_content(Manager *m, int64_t content_id, const char *cause) {
@@ -770,6 +931,91 @@ int pool_stop_process(Manager *m, const char *key, const char *cause) {
         return 0;
 }
 
+/* Adopts one running unit of an earlier corrald as a process of its content. */
+static void adopt_unit(Manager *m, const char *unit, const char *key) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *ws_root = NULL;
+        int64_t content_id, bundle_id;
+        uint16_t port;
+        bool active;
+        Process *p;
+        Pool *pool;
+        int r;
+
+        r = store_process_lookup(m->store, key, &content_id, &bundle_id, &port, &active);
+        if (r >= 0 && active && port > 0)
+                r = store_content_get_by_id(m->store, content_id, &c);
+        else if (r >= 0)
+                r = -ESTALE;
+        if (r < 0) {
+                log_notice("Stopping %s: the database knows no running process of it.", unit);
+                (void) systemd_stop_unit(m->bus, unit);
+                return;
+        }
+        pool = pool_get(m, c);
+        p = pool ? calloc(1, sizeof *p) : NULL;
+        if (!p) {
+                (void) log_oom();
+                return;
+        }
+        p->pool = pool;
+        memcpy(p->key, key, sizeof p->key);
+        p->unit = strdup(unit);
+        p->port = port;
+        p->bundle_id = bundle_id;
+        if (sandbox_workspace_root(m->config, &ws_root) >= 0)
+                (void) path_join(ws_root, key, &p->workspace);
+        if (!p->unit) {
+                process_free(p);
+                (void) log_oom();
+                return;
+        }
+        (void) systemd_unit_main_pid(m->bus, unit, &p->pid);
+        p->next = pool->processes;
+        pool->processes = p;
+        if (port_accepts(port)) {
+                p->state = SCHED_PROC_READY;
+                process_arm_idle(p);
+        } else {
+                /* Still starting: probe it like a fresh start. */
+                p->state = SCHED_PROC_STARTING;
+                m->n_starting++;
+                (void) sd_event_add_time_relative(m->event, &p->probe_timer, CLOCK_MONOTONIC, PROBE_INTERVAL_USEC, 0,
+                                                  on_probe, p);
+                (void) sd_event_add_time_relative(m->event, &p->init_timer, CLOCK_MONOTONIC,
+                                                  pool->settings.init_timeout_usec, 0, on_init_timeout, p);
+        }
+        log_info("Adopted %s (pid %u, port %u) of '%s'.", unit, (unsigned) p->pid, (unsigned) port, c->title);
+        if (bundle_id != c->bundle_id)
+                process_stop(p, "deploy");
+}
+
+void pool_adopt_units(Manager *m) {
+        _cleanup_strv_free_ char **units = NULL, **keys = NULL;
+        int r;
+
+        r = systemd_list_corral_units(m->bus, &units);
+        if (r < 0)
+                log_warning_errno(r, "Failed to list running corral units, ignoring: %m");
+        STRV_FOREACH(u, units) {
+                _cleanup_free_ char *key = NULL;
+                if (unit_name_parse(*u, NULL, &key) < 0)
+                        continue;
+                adopt_unit(m, *u, key);
+        }
+        /* Records of processes whose unit is gone: they ended while corrald was away. */
+        r = store_process_list_active(m->store, &keys);
+        if (r < 0)
+                return (void) log_warning_errno(r, "Failed to list active process records, ignoring: %m");
+        STRV_FOREACH(k, keys) {
+                if (process_find_key(m, *k))
+                        continue;
+                ProcessEnd end = { .exit_code = -1, .cause = "lost" };
+                (void) store_process_finish(m->store, *k, &end);
+        }
+        pool_reload_settings(m);
+}
+
 void pool_free_all(Manager *m) {
         Pool *pool;
         while ((pool = m->pools)) {
@@ -783,6 +1029,8 @@ void pool_free_all(Manager *m) {
                         p->workspace = NULL;
                         process_free(p);
                 }
+                sd_event_source_disable_unref(pool->backoff_timer);
+                free(pool->last_failed_unit);
                 free(pool->guid);
                 free(pool->title);
                 free(pool->prefix);

@@ -23,5 +23,13 @@ void pool_stop_content(Manager *m, int64_t content_id, const char *cause);
 /* Stops one process by its key, recording cause; -ENOENT if corrald runs no such process. */
 int pool_stop_process(Manager *m, const char *key, const char *cause);
 
+/* The content's settings or bundle changed: refresh its pool and start MinProcesses. */
+void pool_content_changed(Manager *m, int64_t content_id);
+/* Recomputes every content's settings (after SIGHUP) and starts missing MinProcesses. */
+void pool_reload_settings(Manager *m);
+/* Finds running corral units at start: adopts those the database knows as active (they serve
+ * the next request without a new start), stops the rest, and closes records without a unit. */
+void pool_adopt_units(Manager *m);
+
 /* Frees all pools (at shutdown; units keep running). */
 void pool_free_all(Manager *m);

@@ -70,6 +70,7 @@ Content *content_free(Content *c) {
         free(c->app_mode);
         free(c->entry_point);
         free(c->run_as);
+        free(c->settings);
         free(c);
         return NULL;
 }
@@ -125,6 +126,10 @@ static const char * const migrations[] = {
         "  n INTEGER NOT NULL,"
         "  line TEXT NOT NULL,"
         "  PRIMARY KEY (task_id, n));",
+        /* 2: per-content scheduler settings (JSON, spec §7); the port of each process, so a
+         * restarted corrald can adopt running units. */
+        "ALTER TABLE content ADD COLUMN settings TEXT;"
+        "ALTER TABLE processes ADD COLUMN port INTEGER;",
 };
 
 static int exec_sql(Store *s, const char *sql) {
@@ -275,13 +280,14 @@ static int content_from_row(sqlite3_stmt *st, Content **ret) {
         c->entry_point = column_strdup(st, 5);
         c->run_as = column_strdup(st, 6);
         c->bundle_id = sqlite3_column_int64(st, 7);
+        c->settings = column_strdup(st, 8);
         if (!c->guid || !c->name || !c->title)
                 return -ENOMEM;
         *ret = TAKE_PTR(c);
         return 0;
 }
 
-#define CONTENT_COLUMNS "id, guid, name, title, app_mode, entry_point, run_as, bundle_id"
+#define CONTENT_COLUMNS "id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings"
 
 int store_content_get_by_id(Store *s, int64_t id, Content **ret) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -337,6 +343,64 @@ int store_content_activate_bundle(Store *s, int64_t content_id, int64_t bundle_i
         return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
 }
 
+int store_content_set_settings(Store *s, int64_t content_id, const char *settings) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = prepare(s, &st,
+                    "UPDATE content SET settings = ?, updated = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+                    "si", settings, content_id);
+        if (r < 0)
+                return r;
+        r = step_done(st);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
+}
+
+int store_content_list_ids(Store *s, int64_t **ret, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_free_ int64_t *ids = NULL;
+        size_t n = 0;
+        int r;
+
+        r = prepare(s, &st, "SELECT id FROM content ORDER BY id", NULL);
+        if (r < 0)
+                return r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                int64_t *k = realloc(ids, sizeof(int64_t) * (n + 1));
+                if (!k)
+                        return -ENOMEM;
+                ids = k;
+                ids[n++] = sqlite3_column_int64(st, 0);
+        }
+        if (r != SQLITE_DONE)
+                return errno_from_sqlite(r);
+        *ret = TAKE_PTR(ids);
+        *ret_n = n;
+        return 0;
+}
+
+int store_process_lookup(Store *s, const char *key, int64_t *ret_content_id, int64_t *ret_bundle_id,
+                         uint16_t *ret_port, bool *ret_active) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = prepare(s, &st, "SELECT content_id, bundle_id, port, status = 'active' FROM processes WHERE key = ?", "s", key);
+        if (r < 0)
+                return r;
+        r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+                return -ENOENT;
+        if (r != SQLITE_ROW)
+                return errno_from_sqlite(r);
+        *ret_content_id = sqlite3_column_int64(st, 0);
+        *ret_bundle_id = sqlite3_column_int64(st, 1);
+        *ret_port = (uint16_t) sqlite3_column_int(st, 2);
+        *ret_active = sqlite3_column_int(st, 3);
+        return 0;
+}
+
 int store_bundle_create(Store *s, int64_t content_id, int64_t size, int64_t *ret_id) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
@@ -388,9 +452,10 @@ int store_process_insert(Store *s, const ProcessRecord *p) {
         int r;
 
         r = prepare(s, &st,
-                    "INSERT INTO processes (key, content_id, bundle_id, tag, unit, run_as, hostname) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    "siissss", p->key, p->content_id, p->bundle_id, p->tag, p->unit, p->run_as, p->hostname);
+                    "INSERT INTO processes (key, content_id, bundle_id, tag, unit, run_as, hostname, port) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "siissssi", p->key, p->content_id, p->bundle_id, p->tag, p->unit, p->run_as, p->hostname,
+                    (int64_t) p->port);
         if (r < 0)
                 return r;
         return step_done(st);

@@ -23,6 +23,7 @@ typedef struct Content {
         char *entry_point;   /* NULL = the mode's default */
         char *run_as;        /* NULL = Applications.RunAs */
         int64_t bundle_id;   /* active bundle, 0 = none */
+        char *settings;      /* per-content scheduler settings as JSON text, or NULL */
 } Content;
 
 Content *content_free(Content *c);
@@ -36,6 +37,7 @@ typedef struct ProcessRecord {
         const char *unit;
         const char *run_as;
         const char *hostname;
+        uint16_t port;       /* on-demand processes; 0 for jobs */
 } ProcessRecord;
 
 typedef struct ProcessEnd {
@@ -62,6 +64,11 @@ int store_content_get_by_id(Store *s, int64_t id, Content **ret);
 int store_content_activate_bundle(Store *s, int64_t content_id, int64_t bundle_id, const char *app_mode,
                                   const char *entry_point);
 
+/* Stores the per-content scheduler settings (JSON text, NULL = all defaults). */
+int store_content_set_settings(Store *s, int64_t content_id, const char *settings);
+/* The ids of all content, in *ret (array of *ret_n). */
+int store_content_list_ids(Store *s, int64_t **ret, size_t *ret_n);
+
 /* Bundles. */
 int store_bundle_create(Store *s, int64_t content_id, int64_t size, int64_t *ret_id);
 /* Whether bundle_id belongs to content_id (-ENOENT otherwise). */
@@ -73,6 +80,9 @@ int store_bundle_delete(Store *s, int64_t bundle_id);
 int store_process_insert(Store *s, const ProcessRecord *p);
 int store_process_set_pid(Store *s, const char *key, int64_t pid);
 int store_process_finish(Store *s, const char *key, const ProcessEnd *end);
+/* What the record of key says: content, bundle, port and whether it is still active (-ENOENT if none). */
+int store_process_lookup(Store *s, const char *key, int64_t *ret_content_id, int64_t *ret_bundle_id,
+                         uint16_t *ret_port, bool *ret_active);
 /* Keys of processes still marked active (for adoption at start) in *ret (strv). */
 int store_process_list_active(Store *s, char ***ret);
 /* The record of one process as JSON (-ENOENT if none). */

@@ -221,3 +221,20 @@ int systemd_list_corral_units(sd_bus *bus, char ***ret) {
         *ret = TAKE_PTR(l);
         return 0;
 }
+
+int systemd_unit_main_pid(sd_bus *bus, const char *unit, uint32_t *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        uint32_t pid = 0;
+        int r;
+
+        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
+                                        "MainPID", &error, 'u', &pid);
+        if (r < 0)
+                return r;
+        *ret = pid;
+        return 0;
+}

@@ -36,3 +36,6 @@ int systemd_stop_unit(sd_bus *bus, const char *unit);
 
 /* Lists loaded units named as unit_name_build() names them (strv of names). */
 int systemd_list_corral_units(sd_bus *bus, char ***ret);
+
+/* The MainPID of a loaded service unit (synchronous; for start-up only). */
+int systemd_unit_main_pid(sd_bus *bus, const char *unit, uint32_t *ret);

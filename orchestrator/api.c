@@ -195,6 +195,28 @@ static void post_upload(Manager *m, HttpRequest *req, const char *id) {
                                          (json_int_t) c->id, "size", (json_int_t) size));
 }
 
+/* A bundle id as the rsconnect client sends it: a positive integer, or a string of digits. */
+static bool bundle_id_parse(json_t *v, int64_t *ret) {
+        const char *s = json_string_value(v);
+        char *end = NULL;
+        long long id;
+
+        if (json_is_integer(v)) {
+                if (json_integer_value(v) <= 0)
+                        return false;
+                *ret = json_integer_value(v);
+                return true;
+        }
+        if (!s || !*s || strspn(s, "0123456789") != strlen(s))
+                return false;
+        errno = 0;
+        id = strtoll(s, &end, 10);
+        if (errno != 0 || *end != 0 || id <= 0)
+                return false;
+        *ret = id;
+        return true;
+}
+
 static void post_deploy(Manager *m, HttpRequest *req, const char *id) {
         _cleanup_(content_freep) Content *c = NULL;
         _cleanup_free_ char *task = NULL;
@@ -211,15 +233,16 @@ static void post_deploy(Manager *m, HttpRequest *req, const char *id) {
                 return respond_errno(req, r, "content");
         }
         b = json_object_get(body, "bundle");
-        if (json_is_integer(b))
-                bundle_id = json_integer_value(b);
-        else if (json_is_string(b))
-                bundle_id = strtoll(json_string_value(b), NULL, 10);
-        else {
+        if (!bundle_id_parse(b, &bundle_id)) {
                 json_decref(body);
-                return respond_api_error(req, 400, "'bundle' (a bundle id) is required");
+                return respond_api_error(req, 400, "'bundle' (a bundle id: a positive integer) is required");
         }
-        mode = json_string_value(json_object_get(body, "app_mode"));
+        b = json_object_get(body, "app_mode");
+        if (b && !json_is_string(b) && !json_is_null(b)) {
+                json_decref(body);
+                return respond_api_error(req, 400, "'app_mode' must be a string");
+        }
+        mode = json_string_value(b);
         if (mode && !app_mode_is_valid(mode)) {
                 respond_api_error(req, 400, "unknown app_mode '%s'", mode);
                 json_decref(body);
@@ -260,10 +283,24 @@ static void get_task(Manager *m, HttpRequest *req, const char *id) {
 
 static void get_processes(Manager *m, HttpRequest *req) {
         char buf[128];
-        const char *guid = query_param(req, "content", buf, sizeof buf);
-        const char *params[] = { guid, NULL };
+        const char *raw = query_param(req, "content", buf, sizeof buf);
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *guid = NULL;
         json_t *rows = NULL;
-        int r = store_query_json(m->store,
+        int r;
+
+        if (raw && http_url_decode(raw, &guid) < 0)
+                return respond_api_error(req, 400, "'content' is not a valid URL-encoded value");
+        const char *params[] = { guid, NULL };
+        /* An unknown content is a 404, not an empty list. */
+        if (guid) {
+                r = store_content_get(m->store, guid, &c);
+                if (r >= 0 && !streq(c->guid, guid))
+                        r = -ENOENT;
+                if (r < 0)
+                        return respond_errno(req, r, "content");
+        }
+        r = store_query_json(m->store,
                                  guid ? "SELECT p.key, c.guid, p.tag, p.unit, p.pid, p.run_as, p.hostname, "
                                         "p.status AS state, p.started, p.ended, p.exit_code, p.signal, p.cause, "
                                         "p.result, p.raw_status FROM processes p JOIN content c ON c.id = p.content_id "

@@ -64,29 +64,35 @@ static bool member_path_is_safe(const char *p) {
         return true;
 }
 
+/* Walks the components of path (all of them, or all but the last with skip_last) from *depth:
+ * a name goes down, '..' goes up, '.' and empty names stay. Returns false if the walk climbs
+ * above the top. */
+static bool walk_stays_inside(const char *path, bool skip_last, int *depth) {
+        for (const char *s = path; *s;) {
+                size_t n = strcspn(s, "/");
+                const char *next = s + n + strspn(s + n, "/");
+
+                if (skip_last && *next == 0)
+                        break;
+                if (n == 2 && s[0] == '.' && s[1] == '.') {
+                        if (--*depth < 0)
+                                return false;
+                } else if (n > 0 && !(n == 1 && s[0] == '.'))
+                        ++*depth;
+                s = next;
+        }
+        return true;
+}
+
 /* Whether a symlink at member path p with target t stays inside the tree. */
 static bool symlink_stays_inside(const char *p, const char *t) {
         int depth = 0;
+
         if (!t || t[0] == '/')
                 return false;
-        /* Depth of the link's own directory. */
-        for (const char *s = p; *s; s++)
-                if (*s == '/' && s[1] && s[1] != '/')
-                        depth++;
-        if (strncmp(p, "./", 2) == 0)
-                depth--;
-        for (const char *s = t; *s;) {
-                size_t n = strcspn(s, "/");
-                if (n == 2 && s[0] == '.' && s[1] == '.') {
-                        if (--depth < 0)
-                                return false;
-                } else if (n > 0 && !(n == 1 && s[0] == '.'))
-                        depth++;
-                s += n;
-                while (*s == '/')
-                        s++;
-        }
-        return true;
+        /* From the link's own directory: '.' components of p add no depth. */
+        return walk_stays_inside(p, /* skip_last = */ true, &depth) &&
+               walk_stays_inside(t, /* skip_last = */ false, &depth);
 }
 
 static int unpack_members(struct archive *in, struct archive *out, const char *dest, char **ret_error) {
@@ -227,16 +233,44 @@ static int read_manifest(const char *dir, BundleInfo *b, char **ret_error) {
         if (v)
                 b->app_mode = strdup(json_string_value(v));
         v = json_object_get(meta, "entrypoint");
-        if (json_is_string(v) && *json_string_value(v))
+        if (v && !json_is_string(v)) {
+                json_decref(root);
+                return set_error(ret_error, "manifest.json: 'metadata.entrypoint' must be a string");
+        }
+        if (v && *json_string_value(v))
                 b->entry_point = strdup(json_string_value(v));
         v = json_object_get(meta, "primary_rmd");
+        if (v && !json_is_string(v) && !json_is_null(v)) {
+                json_decref(root);
+                return set_error(ret_error, "manifest.json: 'metadata.primary_rmd' must be a string");
+        }
         if (!b->entry_point && json_is_string(v) && *json_string_value(v))
                 b->entry_point = strdup(json_string_value(v));
         v = json_object_get(root, "title");
+        if (v && !json_is_string(v) && !json_is_null(v)) {
+                json_decref(root);
+                return set_error(ret_error, "manifest.json: 'title' must be a string");
+        }
         if (json_is_string(v))
                 b->title = strdup(json_string_value(v));
         json_decref(root);
         return 0;
+}
+
+/* A dotted Python module name: identifiers (ASCII) joined by single dots. */
+static bool python_module_is_valid(const char *m) {
+        static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+        for (const char *s = m;;) {
+                size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+                if (n == 0 || !strchr(first, s[0]))
+                        return false;
+                s += n;
+                if (*s == 0)
+                        return true;
+                if (*s != '.')
+                        return false;
+                s++;
+        }
 }
 
 static int check_python_entry(const char *dir, BundleInfo *b, char **ret_error) {
@@ -250,7 +284,7 @@ static int check_python_entry(const char *dir, BundleInfo *b, char **ret_error) 
         module = strndup(b->entry_point, strcspn(b->entry_point, ":"));
         if (!module)
                 return -ENOMEM;
-        if (!*module || strspn(module, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != strlen(module))
+        if (!python_module_is_valid(module))
                 return set_error(ret_error, "entry point '%s' is not of the form module:object", b->entry_point);
         for (char *s = module; *s; s++)
                 if (*s == '.')
@@ -263,6 +297,8 @@ static int check_python_entry(const char *dir, BundleInfo *b, char **ret_error) 
 }
 
 static int check_shiny_entry(const char *dir, BundleInfo *b, char **ret_error) {
+        if (b->entry_point && !member_path_is_safe(b->entry_point))
+                return set_error(ret_error, "entry point '%s' is not a path inside the bundle", b->entry_point);
         if (b->entry_point && file_exists_in(dir, b->entry_point))
                 return 0;
         if (b->entry_point && streq(b->app_mode, "shiny"))

@@ -20,6 +20,7 @@ struct CtlClient {
         char *socket_path;   /* NULL with server_url */
         char *server_url;    /* without trailing '/' */
         char *api_key;
+        bool quiet;          /* during ctl_client_call_quiet(): failures are not printed */
 };
 
 typedef struct Reply {
@@ -147,6 +148,8 @@ static int http_status_to_errno(long status) {
 static int report_transport_error(const CtlClient *c, CURLcode code, long os_errno, const char *errbuf) {
         const char *what = *errbuf ? errbuf : curl_easy_strerror(code);
 
+        if (c->quiet)
+                return -EIO;
         switch (code) {
         case CURLE_COULDNT_CONNECT:
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -176,6 +179,9 @@ static int report_api_error(const CtlClient *c, long status, const Reply *reply)
         _cleanup_json_ json_t *j = NULL;
         const char *msg = NULL;
         int r = http_status_to_errno(status);
+
+        if (c->quiet)
+                return r;
 
         if (reply->data)
                 j = json_loadb(reply->data, reply->size, 0, NULL);
@@ -292,6 +298,13 @@ int ctl_client_call(CtlClient *c, const char *method, const char *path, json_t *
                         return ctl_error_errno(-ENOMEM, "Out of memory.");
         }
         return client_request(c, method, path, s, NULL, ret);
+}
+
+int ctl_client_call_quiet(CtlClient *c, const char *method, const char *path, json_t *body, json_t **ret) {
+        c->quiet = true;
+        int r = ctl_client_call(c, method, path, body, ret);
+        c->quiet = false;
+        return r;
 }
 
 int ctl_client_upload(CtlClient *c, const char *path, int fd, uint64_t size, json_t **ret) {

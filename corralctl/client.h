@@ -36,6 +36,8 @@ const char *ctl_client_endpoint(const CtlClient *c);
  * JSON if non-NULL. On a 2xx reply returns 0 and the parsed reply in *ret (json null for an
  * empty body; the caller owns it; ret may be NULL to drop it). */
 int ctl_client_call(CtlClient *c, const char *method, const char *path, json_t *body, json_t **ret);
+/* The same, printing nothing when it fails (for optional extras). */
+int ctl_client_call_quiet(CtlClient *c, const char *method, const char *path, json_t *body, json_t **ret);
 
 /* POSTs size bytes read from fd (from offset 0, with pread) to /__api__/<path> as
  * application/x-gzip. Returns as ctl_client_call(). */

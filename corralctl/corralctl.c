@@ -23,6 +23,7 @@ static const Verb verbs[] = {
         { "ps",     0, 1, verb_ps     },
         { "stop",   1, 1, verb_stop   },
         { "config", 1, 2, verb_config },
+        { "content", 2, 64, verb_content },
 };
 
 static void help(void) {
@@ -36,6 +37,9 @@ static void help(void) {
                "                           deploy log and the content GUID last\n"
                "  list                     List content\n"
                "  show GUID                Show one content item and its settings\n"
+               "  content set GUID KEY=VALUE...\n"
+               "                           Per-content scheduler settings (MinProcesses,\n"
+               "                           MaxProcesses, IdleTimeout, ...); KEY= resets\n"
                "\n"
                "Processes:\n"
                "  ps [GUID]                List processes and jobs (of one content item)\n"

@@ -142,6 +142,25 @@ static int format_exit(const json_t *p, char **ret) {
         return 0;
 }
 
+/* After the table: content the scheduler holds back after repeated start failures. Best
+ * effort: an older corrald without GET scheduler just prints nothing here. */
+static void print_backoff_notes(CtlClient *c, const char *guid) {
+        _cleanup_json_ json_t *pools = NULL;
+        size_t i;
+        json_t *p;
+
+        if (ctl_client_call_quiet(c, "GET", "scheduler", NULL, &pools) < 0 || !json_is_array(pools))
+                return;
+        json_array_foreach(pools, i, p) {
+                const char *g = json_string_value(json_object_get(p, "guid"));
+                double left = json_number_value(json_object_get(p, "backoff_seconds"));
+                if (!g || left <= 0 || (guid && !streq(g, guid)))
+                        continue;
+                printf("\n%s: back-off after %lld failed starts in a row; next start in %.1f s\n", g,
+                       (long long) json_integer_value(json_object_get(p, "failures")), left);
+        }
+}
+
 int verb_ps(CtlClient *c, const CtlArgs *args) {
         _cleanup_json_ json_t *procs = NULL;
         _cleanup_table_ Table *t = NULL;
@@ -188,7 +207,11 @@ int verb_ps(CtlClient *c, const CtlArgs *args) {
                         return ctl_error_errno(r, "Out of memory.");
         }
 
-        return print_table(t);
+        r = print_table(t);
+        if (r < 0)
+                return r;
+        print_backoff_notes(c, args->n_args > 1 ? args->args[1] : NULL);
+        return 0;
 }
 
 int verb_stop(CtlClient *c, const CtlArgs *args) {

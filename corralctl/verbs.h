@@ -15,6 +15,7 @@ int verb_show(CtlClient *c, const CtlArgs *args);
 int verb_ps(CtlClient *c, const CtlArgs *args);
 int verb_stop(CtlClient *c, const CtlArgs *args);
 int verb_config(CtlClient *c, const CtlArgs *args);
+int verb_content(CtlClient *c, const CtlArgs *args);
 
 /* Prints v as indented JSON and a newline on stdout. Returns 0 or -EIO. */
 int ctl_print_json(const json_t *v);

@@ -9,7 +9,9 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "content-settings.h"
 #include "deploy.h"
+#include "fs-util.h"
 #include "log.h"
 #include "pool.h"
 #include "process-kind.h"
@@ -48,6 +50,11 @@ static void respond_errno(HttpRequest *req, int r, const char *what) {
 
 static json_t *content_json(Manager *m, json_t *row) {
         const char *addr = m->config->server_address;
+        const char *settings = json_string_value(json_object_get(row, "settings"));
+        json_t *o = settings ? json_loads(settings, 0, NULL) : NULL;
+        (void) json_object_set_new(row, "settings", json_is_object(o) ? o : json_object());
+        if (o && !json_is_object(o))
+                json_decref(o);
         size_t n = strlen(addr);
         char *url = NULL;
         if (asprintf(&url, "%s%scontent/%s/", addr, n > 0 && addr[n - 1] == '/' ? "" : "/",
@@ -58,7 +65,8 @@ static json_t *content_json(Manager *m, json_t *row) {
         return row;
 }
 
-#define CONTENT_SELECT "SELECT id, guid, name, title, app_mode, entry_point, run_as, bundle_id, created, updated FROM content"
+#define CONTENT_SELECT \
+        "SELECT id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings, created, updated FROM content"
 
 static void get_applications(Manager *m, HttpRequest *req) {
         json_t *rows = NULL;
@@ -173,6 +181,80 @@ static void post_applications(Manager *m, HttpRequest *req) {
         if (r < 0)
                 return respond_errno(req, r, "content");
         respond_json(req, 200, o);
+}
+
+/* PATCH applications/{id}: the title and the per-content scheduler settings (spec §7); a
+ * setting given as null returns to the server default. */
+static void patch_application(Manager *m, HttpRequest *req, const char *id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *error = NULL, *text = NULL;
+        json_t *body = parse_body(req), *update = NULL, *current = NULL, *merged = NULL, *o = NULL;
+        const char *key, *title = NULL;
+        json_t *v;
+        int r;
+
+        if (!body)
+                return;
+        r = store_content_get(m->store, id, &c);
+        if (r < 0) {
+                json_decref(body);
+                return respond_errno(req, r, "content");
+        }
+        update = json_object();
+        json_object_foreach(body, key, v) {
+                if (streq(key, "title")) {
+                        title = json_string_value(v);
+                        if (!title || !text_is_sane(title, 1000)) {
+                                json_decref(update);
+                                json_decref(body);
+                                return respond_api_error(req, 400, "'title' must be 1–1000 printable characters");
+                        }
+                } else
+                        (void) json_object_set(update, key, v);
+        }
+        current = c->settings ? json_loads(c->settings, 0, NULL) : NULL;
+        bool is_static = c->app_mode && process_kind_for_app_mode(c->app_mode) < 0;
+        r = content_settings_merge(&m->config->scheduler, current, update, is_static, &merged, &error);
+        json_decref(current);
+        json_decref(update);
+        if (r < 0) {
+                respond_api_error(req, 400, "%s", error ? error : "invalid settings");
+                json_decref(body);
+                return;
+        }
+        text = json_object_size(merged) > 0 ? json_dumps(merged, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(merged);
+        r = store_content_set_settings(m->store, c->id, text);
+        if (r >= 0 && title)
+                r = store_content_set_title(m->store, c->id, title);
+        json_decref(body);
+        if (r < 0)
+                return respond_errno(req, r, "content settings");
+        log_info("Settings of '%s' (%s) are now %s.", c->title, c->guid, text ? text : "the defaults");
+        pool_content_changed(m, c->id);
+        r = content_lookup_json(m, c->guid, &o);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        respond_json(req, 200, o);
+}
+
+/* DELETE applications/{id}: stops its processes, removes its records and its files. */
+static void delete_application(Manager *m, HttpRequest *req, const char *id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = store_content_get(m->store, id, &c);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        pool_stop_content(m, c->id, "deleted");
+        r = store_content_delete(m->store, c->id);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        if (asprintf(&dir, "%s/apps/%lld", m->config->data_dir, (long long) c->id) >= 0)
+                (void) rm_rf(dir);
+        log_info("Deleted content '%s' (%s).", c->title, c->guid);
+        respond_json(req, 200, json_pack("{s:s, s:b}", "guid", c->guid, "deleted", true));
 }
 
 static void post_upload(Manager *m, HttpRequest *req, const char *id) {
@@ -316,11 +398,32 @@ static void get_processes(Manager *m, HttpRequest *req) {
 }
 
 static void post_process_stop(Manager *m, HttpRequest *req, const char *key) {
-        json_t *o = NULL;
-        int r = store_process_get_json(m->store, key, &o);
+        const char *params[] = { key, NULL };
+        json_t *rows = NULL;
+        int r;
+
+        /* A unique prefix of a running process's key is enough, as with git hashes. */
+        if (strlen(key) < 4 || strspn(key, "0123456789abcdef") != strlen(key))
+                return respond_api_error(req, 404, "process '%s' not found (give its key, or 4+ of its first hex digits)", key);
+        r = store_query_json(m->store, "SELECT key FROM processes WHERE substr(key, 1, length(?1)) = ?1 "
+                             "ORDER BY status = 'active' DESC", params, &rows);
         if (r < 0)
                 return respond_errno(req, r, "process");
-        json_decref(o);
+        size_t n = json_array_size(rows);
+        const char *full = n > 0 ? json_string_value(json_object_get(json_array_get(rows, 0), "key")) : NULL;
+        if (n == 0) {
+                json_decref(rows);
+                return respond_api_error(req, 404, "process '%s' not found", key);
+        }
+        if (n > 1 && !streq(full, key)) {
+                json_decref(rows);
+                return respond_api_error(req, 400, "'%s' matches %zu processes; give more of the key", key, n);
+        }
+        _cleanup_free_ char *k = strdup(full);
+        json_decref(rows);
+        if (!k)
+                return respond_errno(req, -ENOMEM, "process");
+        key = k;
         r = pool_stop_process(m, key, "admin stop");
         respond_json(req, 200, json_pack("{s:b}", "stopped", r >= 0));
 }
@@ -362,6 +465,10 @@ void api_handle(Manager *m, HttpRequest *req) {
         }
         if (n == 2 && streq(seg[0], "applications") && get)
                 return get_application(m, req, seg[1]);
+        if (n == 2 && streq(seg[0], "applications") && streq(method, "PATCH"))
+                return patch_application(m, req, seg[1]);
+        if (n == 2 && streq(seg[0], "applications") && streq(method, "DELETE"))
+                return delete_application(m, req, seg[1]);
         if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "upload") && post)
                 return post_upload(m, req, seg[1]);
         if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "deploy") && post)
@@ -370,6 +477,8 @@ void api_handle(Manager *m, HttpRequest *req) {
                 return get_task(m, req, seg[1]);
         if (n == 1 && streq(seg[0], "processes") && get)
                 return get_processes(m, req);
+        if (n == 1 && streq(seg[0], "scheduler") && get)
+                return respond_json(req, 200, pool_status_json(m));
         if (n == 3 && streq(seg[0], "processes") && streq(seg[2], "stop") && post)
                 return post_process_stop(m, req, seg[1]);
         respond_api_error(req, 404, "no API endpoint %s %s", method, http_request_path(req));

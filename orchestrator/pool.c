@@ -1016,6 +1016,31 @@ void pool_adopt_units(Manager *m) {
         pool_reload_settings(m);
 }
 
+json_t *pool_status_json(Manager *m) {
+        json_t *a = json_array();
+        uint64_t now = now_usec(m);
+
+        for (Pool *pool = m->pools; a && pool; pool = pool->next) {
+                unsigned starting = 0, ready = 0, stopping = 0, conns = 0, waiting = 0;
+                for (Process *p = pool->processes; p; p = p->next) {
+                        starting += p->state == SCHED_PROC_STARTING;
+                        ready += p->state == SCHED_PROC_READY;
+                        stopping += p->state == SCHED_PROC_STOPPING;
+                        conns += p->connections;
+                }
+                for (Waiter *w = pool->waiters; w; w = w->next)
+                        waiting++;
+                double backoff = pool->backoff_until > now ? (double) (pool->backoff_until - now) / 1e6 : 0.0;
+                (void) json_array_append_new(
+                        a, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:i}", "guid", pool->guid,
+                                     "starting", starting, "ready", ready, "stopping", stopping, "connections", conns,
+                                     "waiting", waiting, "failures", pool->failures, "backoff_seconds", backoff,
+                                     "min_processes", pool->settings.min_processes, "max_processes",
+                                     pool->settings.max_processes));
+        }
+        return a;
+}
+
 void pool_free_all(Manager *m) {
         Pool *pool;
         while ((pool = m->pools)) {

@@ -5,6 +5,8 @@
  * ready, routing requests to them as sched.c decides, reaping idle ones, and recording how each
  * ended. The side-effect half of the scheduler. */
 
+#include <jansson.h>
+
 #include "http-server.h"
 #include "manager.h"
 #include "store.h"
@@ -30,6 +32,10 @@ void pool_reload_settings(Manager *m);
 /* Finds running corral units at start: adopts those the database knows as active (they serve
  * the next request without a new start), stops the rest, and closes records without a unit. */
 void pool_adopt_units(Manager *m);
+
+/* The scheduler's view of each content with processes: counts, waiters, start failures in a row
+ * and the back-off left, as a JSON array (NULL on OOM). */
+json_t *pool_status_json(Manager *m);
 
 /* Frees all pools (at shutdown; units keep running). */
 void pool_free_all(Manager *m);

@@ -358,6 +358,25 @@ int store_content_set_settings(Store *s, int64_t content_id, const char *setting
         return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
 }
 
+int store_content_set_title(Store *s, int64_t content_id, const char *title) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = prepare(s, &st, "UPDATE content SET title = ? WHERE id = ?", "si", title, content_id);
+        if (r < 0)
+                return r;
+        return step_done(st);
+}
+
+int store_content_delete(Store *s, int64_t content_id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = prepare(s, &st, "DELETE FROM content WHERE id = ?", "i", content_id);
+        if (r < 0)
+                return r;
+        r = step_done(st);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
+}
+
 int store_content_list_ids(Store *s, int64_t **ret, size_t *ret_n) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         _cleanup_free_ int64_t *ids = NULL;

@@ -66,6 +66,9 @@ int store_content_activate_bundle(Store *s, int64_t content_id, int64_t bundle_i
 
 /* Stores the per-content scheduler settings (JSON text, NULL = all defaults). */
 int store_content_set_settings(Store *s, int64_t content_id, const char *settings);
+int store_content_set_title(Store *s, int64_t content_id, const char *title);
+/* Deletes content with its bundles, process records and tasks (-ENOENT if none). */
+int store_content_delete(Store *s, int64_t content_id);
 /* The ids of all content, in *ret (array of *ret_n). */
 int store_content_list_ids(Store *s, int64_t **ret, size_t *ret_n);
 

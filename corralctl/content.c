@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* corralctl content …: per-content settings (spec §14). */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "content-settings.h"
+#include "ctl-util.h"
+#include "verbs.h"
+
+/* Parses one "KEY=VALUE" of `content set` into update. Durations take corral.yaml's syntax
+ * ("5s", "1m15s") and are sent in seconds; "KEY=" resets the key to the server default. */
+static int parse_assignment(const char *arg, json_t *update) {
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *name = NULL;
+        const char *api, *value;
+
+        if (!eq || eq == arg)
+                return ctl_error_errno(-EINVAL, "'%s' is not of the form KEY=VALUE.", arg);
+        name = strndup(arg, (size_t) (eq - arg));
+        if (!name)
+                return -ENOMEM;
+        api = content_setting_api_name(name);
+        if (!api)
+                return ctl_error_errno(-EINVAL, "Unknown setting '%s'. Known: MinProcesses, MaxProcesses, "
+                                       "MaxConnsPerProcess, LoadFactor, InitTimeout, IdleTimeout, "
+                                       "ConnectionTimeout, ReadTimeout.", name);
+        value = eq + 1;
+        if (!*value)
+                return json_object_set_new(update, api, json_null()) < 0 ? -ENOMEM : 0;
+        if (strstr(api, "timeout")) {
+                uint64_t usec;
+                if (parse_duration(value, &usec) < 0)
+                        return ctl_error_errno(-EINVAL, "%s: '%s' is not a duration (like 500ms, 5s, 1m15s).", name, value);
+                return json_object_set_new(update, api, json_real((double) usec / 1e6)) < 0 ? -ENOMEM : 0;
+        }
+        char *end = NULL;
+        errno = 0;
+        if (streq(api, "load_factor")) {
+                double d = strtod(value, &end);
+                if (errno != 0 || !end || *end)
+                        return ctl_error_errno(-EINVAL, "%s: '%s' is not a number.", name, value);
+                return json_object_set_new(update, api, json_real(d)) < 0 ? -ENOMEM : 0;
+        }
+        long long n = strtoll(value, &end, 10);
+        if (errno != 0 || !end || *end || n < 0)
+                return ctl_error_errno(-EINVAL, "%s: '%s' is not a whole number.", name, value);
+        return json_object_set_new(update, api, json_integer(n)) < 0 ? -ENOMEM : 0;
+}
+
+static int content_set(CtlClient *c, const CtlArgs *args) {
+        _cleanup_json_ json_t *update = json_object(), *reply = NULL;
+        _cleanup_free_ char *guid = NULL, *path = NULL;
+        int r;
+
+        if (!update)
+                return ctl_error_errno(-ENOMEM, "Out of memory.");
+        if (args->n_args < 4)
+                return ctl_error_errno(-EINVAL, "Usage: corralctl content set GUID KEY=VALUE...");
+        for (int i = 3; i < args->n_args; i++) {
+                r = parse_assignment(args->args[i], update);
+                if (r < 0)
+                        return r;
+        }
+        r = ctl_url_escape(args->args[2], &guid);
+        if (r < 0 || asprintf(&path, "applications/%s", guid) < 0)
+                return ctl_error_errno(-ENOMEM, "Out of memory.");
+        r = ctl_client_call(c, "PATCH", path, update, &reply);
+        if (r < 0)
+                return r;
+        if (args->json)
+                return ctl_print_json(reply);
+        json_t *settings = json_object_get(reply, "settings");
+        if (json_object_size(settings) == 0)
+                printf("%s: all settings are the server defaults\n", args->args[2]);
+        else {
+                const char *key;
+                json_t *v;
+                json_object_foreach(settings, key, v) {
+                        _cleanup_free_ char *text = json_dumps(v, JSON_ENCODE_ANY);
+                        printf("%s=%s\n", key, text ? text : "?");
+                }
+        }
+        return 0;
+}
+
+int verb_content(CtlClient *c, const CtlArgs *args) {
+        const char *sub = args->args[1];
+
+        if (streq(sub, "set"))
+                return content_set(c, args);
+        return ctl_error_errno(-EINVAL, "Unknown 'content' command '%s' (known: set).", sub);
+}

@@ -20,6 +20,10 @@
 /* corral.yaml is small; anything bigger than this is not a configuration file. */
 #define CONFIG_FILE_MAX (1024U * 1024U)
 
+/* corral.yaml nests three levels (sections, keys, list or mapping values). libyaml's scanner
+ * takes time quadratic in the nesting depth, so deeper files are refused before they are loaded. */
+#define CONFIG_DEPTH_MAX 16U
+
 /* Longest key or section name in the tables below; bounds the edit-distance rows. */
 #define CONFIG_NAME_MAX 64U
 
@@ -1281,6 +1285,44 @@ static int parse_document(ParseContext *ctx, yaml_parser_t *parser) {
         return 0;
 }
 
+static void yaml_event_donep(yaml_event_t *e) {
+        yaml_event_delete(e);
+}
+
+/* Refuses text nested deeper than CONFIG_DEPTH_MAX, reading only as far as the limit. Syntax
+ * errors are left to the loader, which reports them. */
+static int check_depth(ParseContext *ctx, const char *text) {
+        _cleanup_(yaml_parser_donep) yaml_parser_t parser = {};
+        unsigned depth = 0;
+
+        if (!yaml_parser_initialize(&parser))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&parser, (const unsigned char *) text, strlen(text));
+        for (;;) {
+                _cleanup_(yaml_event_donep) yaml_event_t event = {};
+
+                if (!yaml_parser_parse(&parser, &event))
+                        return parser.error == YAML_MEMORY_ERROR ? -ENOMEM : 0;
+                switch (event.type) {
+                case YAML_STREAM_END_EVENT:
+                        return 0;
+                case YAML_SEQUENCE_START_EVENT:
+                case YAML_MAPPING_START_EVENT:
+                        if (++depth > CONFIG_DEPTH_MAX)
+                                return parse_error(ctx, event.start_mark.line + 1,
+                                                   "nested more than %u levels deep; corral.yaml needs 3",
+                                                   CONFIG_DEPTH_MAX);
+                        break;
+                case YAML_SEQUENCE_END_EVENT:
+                case YAML_MAPPING_END_EVENT:
+                        depth--;
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
 /* Reads text into ctx->config, checks the rules across keys, fills in derived defaults. */
 static int parse_and_check(ParseContext *ctx, const char *text) {
         _cleanup_(yaml_parser_donep) yaml_parser_t parser = {};
@@ -1290,6 +1332,9 @@ static int parse_and_check(ParseContext *ctx, const char *text) {
                 return -ENOMEM;
         yaml_parser_set_input_string(&parser, (const unsigned char *) text, strlen(text));
 
+        r = check_depth(ctx, text);
+        if (r < 0)
+                return r;
         r = parse_document(ctx, &parser);
         if (r < 0)
                 return r;
@@ -1336,9 +1381,17 @@ int config_parse_string(const char *text, const char *filename, Config **ret, ch
 int config_load(const char *path, Config **ret, char **ret_error) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *text = NULL;
+        struct stat st;
         size_t size;
         int r;
 
+        /* A FIFO or a device would block or never end: only regular files are read. */
+        if (stat(path, &st) >= 0 && !S_ISREG(st.st_mode)) {
+                if (ret_error && asprintf(ret_error, "%s: cannot read configuration: %s", path,
+                                          S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file") < 0)
+                        *ret_error = NULL;
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        }
         r = read_full_file(path, CONFIG_FILE_MAX, &text, &size);
         if (r < 0) {
                 const char *why = r == -EFBIG ? "file too large" : strerror(-r);

@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
@@ -30,6 +33,20 @@ int log_level_from_string(const char *s) {
         return -EINVAL;
 }
 
+/* Whether stderr is connected to the journal (systemd sets JOURNAL_STREAM to its device:inode):
+ * then a "<N>" prefix carries each line's priority; on a terminal or in a file it would be noise. */
+static bool stderr_is_journal(void) {
+        static int cached = -1;
+        if (cached < 0) {
+                const char *e = getenv("JOURNAL_STREAM");
+                unsigned long long dev, ino;
+                struct stat st;
+                cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+                         (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+        }
+        return cached;
+}
+
 int log_internal(int level, int error, const char *func, const char *fmt, ...) {
         int e = error < 0 ? -error : error;
         va_list ap;
@@ -43,10 +60,13 @@ int log_internal(int level, int error, const char *func, const char *fmt, ...) {
         va_start(ap, fmt);
         (void) vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
+        char prefix[8] = "";
+        if (stderr_is_journal())
+                (void) snprintf(prefix, sizeof prefix, "<%d>", level);
         if (max_level >= LOG_LEVEL_DEBUG)
-                (void) fprintf(stderr, "<%d>%s: %s\n", level, func, buf);
+                (void) fprintf(stderr, "%s%s: %s\n", prefix, func, buf);
         else
-                (void) fprintf(stderr, "<%d>%s\n", level, buf);
+                (void) fprintf(stderr, "%s%s\n", prefix, buf);
         errno = e;
         return -e;
 }

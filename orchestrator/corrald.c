@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "strv.h"
 
 static const char *arg_config = CORRAL_CONFIG_PATH;
 static bool arg_check = false;
@@ -65,6 +68,38 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+/* Problems that do not make the file invalid but that an admin wants to hear about, at --check
+ * and at start: who can read the file, and configured interpreters that are not there. */
+static void warn_config(const Config *c, const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 077)))
+                log_warning("%s: should be owned by root with mode 0600 (it is uid %u, mode %04o).", path,
+                            (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+        STRV_FOREACH(e, c->r_executables)
+                if (access(*e, X_OK) < 0)
+                        log_warning("%s: R.Executable '%s' is not an executable file: R content cannot run.", path, *e);
+        STRV_FOREACH(e, c->python_executables)
+                if (access(*e, X_OK) < 0)
+                        log_warning("%s: Python.Executable '%s' is not an executable file: Python content cannot run.",
+                                    path, *e);
+}
+
+/* Every proxied connection holds two descriptors: take all the kernel allows. */
+static void raise_fd_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return;
+        if (geteuid() == 0 && rl.rlim_max < 524288)
+                rl.rlim_max = 524288;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_free_ char *error = NULL;
@@ -83,6 +118,7 @@ static int run(int argc, char *argv[]) {
                 fprintf(stderr, "corrald: %s\n", error ? error : strerror(-r));
                 return r;
         }
+        warn_config(config, arg_config);
         if (arg_check) {
                 printf("%s: valid\n", arg_config);
                 config_free(config);
@@ -91,6 +127,7 @@ static int run(int argc, char *argv[]) {
         if (geteuid() != 0)
                 return log_error_errno(-EPERM, "corrald must run as root (it starts units as other users).");
 
+        raise_fd_limit();
         r = manager_new(config, &m);
         if (r < 0)
                 return r;

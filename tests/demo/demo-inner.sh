@@ -99,8 +99,9 @@ curl -fsS --max-time 60 "$url" | grep -E '<title>|<h2>' | sed 's/^ *//'
 say "Content processes, each a transient unit in corral.slice"
 ctl ps
 echo
-systemctl list-units --plain --no-legend 'corral-run_*' | cut -c1-100
+systemctl list-units --plain --no-legend 'corral-run_*' | awk '{ $2 = $3 = $4 = ""; print }' | tr -s ' ' 
 
-say "Done: both apps answered through corrald"
-echo "URLs (while corrald runs): http://127.0.0.1:$port/content/$flask/  http://127.0.0.1:$port/content/$shiny/"
-echo "corrald's log: $dir/corrald.log"
+say "corrald's own log"
+tail -n 20 "$dir/corrald.log"
+
+say "Done: both apps answered through corrald; the demo now stops them and corrald"

@@ -117,3 +117,9 @@ int runas_check_group_rule(const char *user, const char *default_user, char **re
                   uname, gname);
         return -EPERM;
 }
+
+const char *runas_user_for_kind(bool is_install, const char *content_run_as, const char *default_user) {
+        if (is_install || !content_run_as || !*content_run_as)
+                return default_user;
+        return content_run_as;
+}

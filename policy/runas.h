@@ -25,6 +25,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(RunAsIdentity *, runas_identity_free);
  * naming the user and group. */
 int runas_resolve(const char *user, const char *group, RunAsIdentity **ret, char **ret_error);
 
+/* Who a process of kind runs as (spec §4): package installs always as Applications.RunAs
+ * (default_user), everything else as the content's own RunAs when it has one. */
+const char *runas_user_for_kind(bool is_install, const char *content_run_as, const char *default_user);
+
 /* Checks that user is a member (primary or supplementary) of the primary group of
  * default_user (Applications.RunAs), as spec §4 requires for per-content RunAs and
  * current-user execution. Returns 0 when allowed, -EPERM (with a message naming user and group in

@@ -185,25 +185,74 @@ static int plan_environment(SandboxPlan *p, const SandboxInput *in) {
         return r;
 }
 
+/* Spec §5's exposure table: what each kind of process sees at the fixed mount points. */
+static int plan_exposures(SandboxPlan *p, const SandboxInput *in) {
+        const Config *c = in->config;
+        _cleanup_free_ char *app = NULL, *src = NULL, *report = NULL, *rlib = NULL, *packrat = NULL, *venv = NULL;
+        bool install = process_kind_is_install(in->kind);
+        int r;
+
+        if (asprintf(&app, "%s/apps/%" PRIu64 "/%" PRIu64, c->data_dir, in->content_id, in->bundle_id) < 0 ||
+            asprintf(&src, "%s/reports/v2/%" PRIu64 "/%" PRIu64 "/temp.render.%s", c->data_dir, in->content_id,
+                     in->bundle_id, in->job_key) < 0 ||
+            asprintf(&report, "%s/reports/v2/%" PRIu64 "/%" PRIu64 "/%" PRIu64, c->data_dir, in->content_id,
+                     in->variant_id, in->rendering_id) < 0 ||
+            asprintf(&rlib, "%s/R", c->data_dir) < 0 || asprintf(&packrat, "%s/packrat", c->data_dir) < 0 ||
+            asprintf(&venv, "%s/python/%" PRIu64 "/%" PRIu64, c->data_dir, in->content_id, in->bundle_id) < 0)
+                return -ENOMEM;
+
+        switch (in->kind) {
+        case PROCESS_BUILD_REPORT:
+                /* A private copy of the source, and a new output dir (spec §10). */
+                r = plan_add_bind(p, src, CORRAL_MOUNT_DIR "/app", false);
+                if (r >= 0)
+                        r = plan_add_bind(p, report, CORRAL_MOUNT_DIR "/report", false);
+                break;
+        case PROCESS_BUILD_SITE:
+                /* render_site works in place: the source was copied into the destination. */
+                r = plan_add_bind(p, report, CORRAL_MOUNT_DIR "/report", false);
+                break;
+        default:
+                /* Running apps write to their app dir; installs only read it. */
+                r = plan_add_bind(p, app, CORRAL_MOUNT_DIR "/app", install);
+        }
+        if (r < 0)
+                return r;
+        if (in->kind == PROCESS_PACKRAT_RESTORE) {
+                r = plan_add_bind(p, rlib, CORRAL_MOUNT_DIR "/R", false);
+                if (r < 0)
+                        return r;
+        }
+        if (process_kind_is_r(in->kind)) {
+                r = plan_add_bind(p, packrat, CORRAL_MOUNT_DIR "/packrat", in->kind != PROCESS_PACKRAT_RESTORE);
+                if (r < 0)
+                        return r;
+        }
+        if (in->has_venv || in->kind == PROCESS_PYTHON_RESTORE) {
+                r = plan_add_bind(p, venv, CORRAL_MOUNT_DIR "/python", in->kind != PROCESS_PYTHON_RESTORE);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int sandbox_plan_build(const SandboxInput *in, SandboxPlan **ret) {
         _cleanup_(sandbox_plan_freep) SandboxPlan *p = NULL;
-        _cleanup_free_ char *ws_root = NULL, *app_dir = NULL;
+        _cleanup_free_ char *ws_root = NULL;
         int r;
 
         if (!in || !in->config || !in->identity || !in->content_guid || !in->job_key)
                 return -EINVAL;
         if (in->kind < 0 || in->kind >= _PROCESS_KIND_MAX)
                 return -EINVAL;
-        /* The batch kinds (renders, installs) get their plans with the issues that add them. */
-        if (!process_kind_is_on_demand(in->kind) || in->kind == PROCESS_CONFIGURE_REPORT)
-                return -EOPNOTSUPP;
 
         p = calloc(1, sizeof *p);
         if (!p)
                 return -ENOMEM;
         p->user = strdup(in->identity->user);
         p->group = strdup(in->identity->group);
-        p->working_directory = strdup(CORRAL_MOUNT_DIR "/app");
+        p->working_directory = strdup(in->kind == PROCESS_BUILD_SITE ? CORRAL_MOUNT_DIR "/report"
+                                                                     : CORRAL_MOUNT_DIR "/app");
         if (!p->user || !p->group || !p->working_directory)
                 return -ENOMEM;
 
@@ -217,11 +266,7 @@ int sandbox_plan_build(const SandboxInput *in, SandboxPlan **ret) {
         r = plan_masks(p, in);
         if (r < 0)
                 return r;
-        r = sandbox_app_dir(in->config, in->content_id, in->bundle_id, &app_dir);
-        if (r < 0)
-                return r;
-        /* Running apps may write to their app dir (spec §5). */
-        r = plan_add_bind(p, app_dir, CORRAL_MOUNT_DIR "/app", /* read_only = */ false);
+        r = plan_exposures(p, in);
         if (r < 0)
                 return r;
         /* The workspace is bound to itself, so TMPDIR is the same path inside and out. */

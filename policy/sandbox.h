@@ -25,7 +25,10 @@ typedef struct SandboxInput {
         const char *content_guid;
         uint64_t content_id;
         uint64_t bundle_id;
-        const char *job_key;        /* the process key P; names the workspace */
+        uint64_t variant_id;        /* renders: V of reports/v2/C/V/R */
+        uint64_t rendering_id;      /* renders: R */
+        const char *job_key;        /* the process key P; names the workspace (and T of a render) */
+        bool has_venv;              /* Python content with a venv under DataDir/python/C/B */
         uint16_t port;              /* on-demand kinds; 0 for batch */
         bool home_exists;           /* the identity's home is an existing directory */
         const char *pandoc_dir;     /* RSTUDIO_PANDOC for R kinds, or NULL */
@@ -47,8 +50,8 @@ typedef struct SandboxPlan {
 SandboxPlan *sandbox_plan_free(SandboxPlan *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(SandboxPlan *, sandbox_plan_free);
 
-/* Builds the plan for one process. Returns -EINVAL for a kind this plan does not support yet or
- * missing input; the plan in *ret on success. */
+/* Builds the plan for one process of any kind (spec §5's table). Returns -EINVAL for missing
+ * input; the plan in *ret on success. */
 int sandbox_plan_build(const SandboxInput *in, SandboxPlan **ret);
 
 /* The workspace root, TempDir/corral-workspaces, in *ret. */

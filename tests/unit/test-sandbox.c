@@ -138,7 +138,97 @@ static void test_refusals(void) {
         config_free(c);
 }
 
+/* Spec §5's exposure table, row by row, for every process kind. */
+static void test_every_kind(void) {
+        Config *c = test_config();
+        static const struct {
+                ProcessKind kind;
+                const char *app;        /* source at MountDir/app, NULL = not exposed */
+                bool app_ro;
+                const char *report;     /* source at MountDir/report */
+                bool r_lib;             /* DataDir/R at MountDir/R (rw) */
+                int packrat;            /* -1 not exposed, 0 rw, 1 ro */
+                int python;             /* -1 not exposed, 0 rw, 1 ro (with a venv) */
+                const char *cwd;
+        } rows[] = {
+                { PROCESS_RUN_APP, "/srv/corral/apps/4/7", false, NULL, false, 1, -1, "/opt/corral/mnt/app" },
+                { PROCESS_RUN_API, "/srv/corral/apps/4/7", false, NULL, false, 1, -1, "/opt/corral/mnt/app" },
+                { PROCESS_CONFIGURE_REPORT, "/srv/corral/apps/4/7", false, NULL, false, 1, -1, "/opt/corral/mnt/app" },
+                { PROCESS_RUN_PYTHON_API, "/srv/corral/apps/4/7", false, NULL, false, -1, 1, "/opt/corral/mnt/app" },
+                { PROCESS_RUN_FASTAPI_APP, "/srv/corral/apps/4/7", false, NULL, false, -1, 1, "/opt/corral/mnt/app" },
+                { PROCESS_RUN_DASH_APP, "/srv/corral/apps/4/7", false, NULL, false, -1, 1, "/opt/corral/mnt/app" },
+                { PROCESS_RUN_STREAMLIT, "/srv/corral/apps/4/7", false, NULL, false, -1, 1, "/opt/corral/mnt/app" },
+                { PROCESS_RUN_BOKEH_APP, "/srv/corral/apps/4/7", false, NULL, false, -1, 1, "/opt/corral/mnt/app" },
+                { PROCESS_RUN_TENSORFLOW, "/srv/corral/apps/4/7", false, NULL, false, -1, 1, "/opt/corral/mnt/app" },
+                { PROCESS_BUILD_REPORT, "/srv/corral/reports/v2/4/7/temp.render.00112233445566ff", false,
+                  "/srv/corral/reports/v2/4/2/3", false, 1, -1, "/opt/corral/mnt/app" },
+                { PROCESS_BUILD_SITE, NULL, false, "/srv/corral/reports/v2/4/2/3", false, 1, -1,
+                  "/opt/corral/mnt/report" },
+                { PROCESS_PACKRAT_RESTORE, "/srv/corral/apps/4/7", true, NULL, true, 0, -1, "/opt/corral/mnt/app" },
+                { PROCESS_PYTHON_RESTORE, "/srv/corral/apps/4/7", true, NULL, false, -1, 0, "/opt/corral/mnt/app" },
+        };
+        CHECK_INTEQ(ELEMENTSOF(rows), _PROCESS_KIND_MAX);
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                SandboxPlan *p = NULL;
+                SandboxInput in = {
+                        .kind = rows[i].kind, .config = c, .identity = &alice, .content_guid = "g",
+                        .content_id = 4, .bundle_id = 7, .variant_id = 2, .rendering_id = 3,
+                        .job_key = "00112233445566ff", .port = 1, .home_exists = true,
+                        .has_venv = rows[i].python >= 0,
+                };
+                const char *tag = process_kind_to_tag(rows[i].kind);
+                CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+                if (!p)
+                        continue;
+                const SandboxBind *b = find_bind(p, "/opt/corral/mnt/app");
+                if (rows[i].app ? !(b && streq(b->source, rows[i].app) && b->read_only == rows[i].app_ro) : b != NULL) {
+                        fprintf(stderr, "%s: wrong app exposure\n", tag);
+                        test_failures++;
+                }
+                b = find_bind(p, "/opt/corral/mnt/report");
+                if (rows[i].report ? !(b && streq(b->source, rows[i].report) && !b->read_only) : b != NULL) {
+                        fprintf(stderr, "%s: wrong report exposure\n", tag);
+                        test_failures++;
+                }
+                b = find_bind(p, "/opt/corral/mnt/R");
+                if (rows[i].r_lib ? !(b && streq(b->source, "/srv/corral/R") && !b->read_only) : b != NULL) {
+                        fprintf(stderr, "%s: wrong R library exposure\n", tag);
+                        test_failures++;
+                }
+                b = find_bind(p, "/opt/corral/mnt/packrat");
+                if (rows[i].packrat >= 0 ? !(b && streq(b->source, "/srv/corral/packrat") && b->read_only == rows[i].packrat)
+                                         : b != NULL) {
+                        fprintf(stderr, "%s: wrong packrat exposure\n", tag);
+                        test_failures++;
+                }
+                b = find_bind(p, "/opt/corral/mnt/python");
+                if (rows[i].python >= 0 ? !(b && streq(b->source, "/srv/corral/python/4/7") && b->read_only == rows[i].python)
+                                        : b != NULL) {
+                        fprintf(stderr, "%s: wrong venv exposure\n", tag);
+                        test_failures++;
+                }
+                CHECK_STREQ(p->working_directory, rows[i].cwd);
+                /* Every kind: DataDir masked, a private TMPDIR; installs get no R_CONFIG_ACTIVE, batch
+                 * jobs no port. */
+                CHECK(strv_contains(p->masks, "/srv/corral"));
+                CHECK(find_bind(p, p->workspace) != NULL);
+                CHECK(!env_get(p, "R_CONFIG_ACTIVE") == process_kind_is_install(rows[i].kind));
+                CHECK(!env_get(p, "CORRAL_PORT") == !process_kind_is_on_demand(rows[i].kind));
+                sandbox_plan_free(p);
+        }
+        config_free(c);
+}
+
+static void test_runas_for_kind(void) {
+        CHECK_STREQ(runas_user_for_kind(true, "alice", "corral"), "corral");   /* installs: always RunAs */
+        CHECK_STREQ(runas_user_for_kind(false, "alice", "corral"), "alice");
+        CHECK_STREQ(runas_user_for_kind(false, NULL, "corral"), "corral");
+}
+
 int main(void) {
+        test_every_kind();
+        test_runas_for_kind();
         test_app_plan();
         test_home_mounting();
         test_refusals();

@@ -887,6 +887,17 @@ static int conn_parse_head(HttpConn *c) {
         return 1;
 }
 
+static bool header_name_is_token(const char *name) {
+        static const char extra[] = "!#$%&'*+-.^_`|~";
+        if (!name || !*name)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
+                    !strchr(extra, *p))
+                        return false;
+        return true;
+}
+
 /* Fills the request's derived fields. Returns 0, an HTTP status to reject with, or negative errno. */
 static int request_finish_head(HttpConn *c) {
         HttpRequest *req = c->req;
@@ -900,6 +911,13 @@ static int request_finish_head(HttpConn *c) {
         req->keep_alive = http_should_keep_alive(&c->parser);
         if (req->method == HTTP_CONNECT)
                 return 405;
+        /* HTTP/1.0 and 1.1 only: http_parser also takes "GET /" (0.9) and any digit pair. */
+        if (req->http_major != 1 || req->http_minor > 1)
+                return 505;
+        /* A field name is a token: "Name :" is refused (RFC 9112 §5.1), as proxies disagree on it. */
+        for (size_t i = 0; i < req->headers.n; i++)
+                if (!header_name_is_token(req->headers.items[i].name))
+                        return 400;
 
         q = strchr(req->target, '?');
         req->path = strndup(req->target, q ? (size_t) (q - req->target) : strlen(req->target));
@@ -934,7 +952,10 @@ static int conn_dispatch_head(HttpConn *c) {
         if (r < 0)
                 return r;
         if (r > 0)
-                return conn_reject(c, r, r == 417 ? "Unsupported expectation." : "Bad request.");
+                return conn_reject(c, r, r == 417   ? "Unsupported expectation."
+                                         : r == 505 ? "Only HTTP/1.0 and HTTP/1.1 are supported."
+                                         : r == 405 ? "CONNECT is not supported."
+                                                    : "Bad request.");
 
         c->state = HTTP_CONN_HANDLER;
         mode = s->handler.on_head(s->userdata, req, &max_body);

@@ -20,6 +20,7 @@ if [[ ! -x build/orchestrator/corrald || ! -x build/corralctl/corralctl ]]; then
     [[ -d build ]] || meson setup build >/dev/null
     ninja -C build >/dev/null
 fi
+echo "corrald: build/orchestrator/corrald of $(date -u -r build/orchestrator/corrald +%FT%TZ), tree at $(git log -1 --format=%h 2>/dev/null || echo '?')"
 rc=0
 for w in "${which[@]}"; do
     echo "=== benchmark $w ($(date -u +%FT%TZ), $(nproc) cores)"

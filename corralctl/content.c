@@ -27,7 +27,7 @@ static int parse_assignment(const char *arg, json_t *update) {
         if (!api)
                 return ctl_error_errno(-EINVAL, "Unknown setting '%s'. Known: MinProcesses, MaxProcesses, "
                                        "MaxConnsPerProcess, LoadFactor, InitTimeout, IdleTimeout, "
-                                       "ConnectionTimeout, ReadTimeout.", name);
+                                       "ConnectionTimeout, ReadTimeout, MemoryMax, CPUQuota, TasksMax.", name);
         value = eq + 1;
         if (!*value)
                 return json_object_set_new(update, api, json_null()) < 0 ? -ENOMEM : 0;
@@ -39,6 +39,18 @@ static int parse_assignment(const char *arg, json_t *update) {
         }
         char *end = NULL;
         errno = 0;
+        if (streq(api, "memory_max")) {
+                uint64_t bytes;
+                if (parse_size(value, &bytes) < 0)
+                        return ctl_error_errno(-EINVAL, "%s: '%s' is not a size (like 512M, 2G).", name, value);
+                return json_object_set_new(update, api, json_integer((json_int_t) bytes)) < 0 ? -ENOMEM : 0;
+        }
+        if (streq(api, "cpu_quota")) {
+                uint64_t percent;
+                if (parse_cpu_quota(value, &percent) < 0)
+                        return ctl_error_errno(-EINVAL, "%s: '%s' is not a CPU quota (like 50%% or 1.5).", name, value);
+                return json_object_set_new(update, api, json_integer((json_int_t) percent)) < 0 ? -ENOMEM : 0;
+        }
         if (streq(api, "load_factor")) {
                 double d = strtod(value, &end);
                 if (errno != 0 || !end || *end)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "corral-build.h"
@@ -45,6 +46,22 @@ static int find_runner_dir(char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* corral-exec next to the runner scripts' tree: the build dir's when corrald runs from it. */
+static int find_exec_helper(Manager *m) {
+        const char *env = getenv("CORRAL_EXEC");
+        char buf[4096];
+        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = 0;
+        bool in_build_tree = n > 0 && access(CORRAL_EXEC_BUILD, X_OK) == 0 &&
+                             strncmp(buf, CORRAL_SOURCE_DIR "/", strlen(CORRAL_SOURCE_DIR) + 1) == 0;
+        const char *path = env ? env : in_build_tree ? CORRAL_EXEC_BUILD : CORRAL_EXEC_INSTALLED;
+
+        if (access(path, X_OK) < 0)
+                return log_error_errno(-errno, "corral-exec not found at '%s': %m", path);
+        m->exec_helper = strdup(path);
+        return m->exec_helper ? 0 : -ENOMEM;
+}
+
 static void find_interpreters(Manager *m) {
         const Config *c = m->config;
         int r;
@@ -72,8 +89,18 @@ static void find_interpreters(Manager *m) {
                 if (r < 0)
                         log_notice("No python3 found: Python content cannot run until Python.Executable is set.");
         }
-        log_info("R: %s; Python: %s.", m->rscript ? m->rscript : "none", m->python ? m->python : "none");
+        _cleanup_free_ char *pandoc = NULL;
+        if (runner_find_executable("pandoc", &pandoc) >= 0) {
+                char *slash = strrchr(pandoc, '/');
+                *slash = 0;
+                m->pandoc_dir = TAKE_PTR(pandoc);
+        }
+        log_info("R: %s; Python: %s; pandoc: %s.", m->rscript ? m->rscript : "none", m->python ? m->python : "none",
+                 m->pandoc_dir ? m->pandoc_dir : "none");
 }
+
+static const char * const mount_points[] = { "app", "report", "R", "packrat", "python", NULL };
+#define FOREACH_MOUNT_POINT(p) for (const char * const *p = mount_points; *p; p++)
 
 static int preflight(Manager *m) {
         const Config *c = m->config;
@@ -90,9 +117,29 @@ static int preflight(Manager *m) {
         r = mkdir_p(c->data_dir, 0755);
         if (r < 0)
                 return log_error_errno(r, "Failed to create Server.DataDir '%s': %m", c->data_dir);
-        r = mkdir_p(CORRAL_MOUNT_DIR "/app", 0755);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the mount point '%s': %m", CORRAL_MOUNT_DIR "/app");
+        FOREACH_MOUNT_POINT(point) {
+                _cleanup_free_ char *d = NULL;
+                if (asprintf(&d, CORRAL_MOUNT_DIR "/%s", *point) < 0)
+                        return log_oom();
+                r = mkdir_p(d, 0755);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the mount point '%s': %m", d);
+        }
+        /* Bind sources must exist, or systemd refuses the unit. */
+        static const char * const data_subdirs[] = { "apps", "R", "packrat", "python", "reports", NULL };
+        for (const char * const *d = data_subdirs; *d; d++) {
+                _cleanup_free_ char *path = NULL;
+                r = path_join(c->data_dir, *d, &path);
+                if (r >= 0)
+                        r = mkdir_p(path, 0755);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create '%s/%s': %m", c->data_dir, *d);
+        }
+        struct statvfs sv;
+        if (statvfs(c->temp_dir, &sv) == 0 && (sv.f_flag & ST_NOEXEC))
+                log_warning("Server.TempDir '%s' is mounted noexec: package installs whose configure scripts run "
+                            "from TMPDIR will fail. Set Server.TempDir to a dir on a filesystem without noexec.",
+                            c->temp_dir);
         r = sandbox_workspace_root(c, &ws);
         if (r >= 0)
                 r = mkdir_p(ws, 0711);
@@ -126,6 +173,22 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* Transient units with ExecStartEx and LoadCredential= need systemd 247 or newer. */
+static int check_systemd_version(Manager *m) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *version = NULL;
+        int r;
+
+        r = sd_bus_get_property_string(m->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                       "org.freedesktop.systemd1.Manager", "Version", &error, &version);
+        if (r < 0)
+                return log_error_errno(r, "Failed to ask systemd for its version: %s", error.message ? error.message : "");
+        if (atoi(version) < 247)
+                return log_error_errno(-EPROTONOSUPPORT, "systemd %s is too old: corrald needs 247 or newer.", version);
+        log_debug("systemd %s.", version);
+        return 0;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         log_info("Received %s, exiting; content units keep running.", strsignal((int) si->ssi_signo));
         return sd_event_exit(sd_event_source_get_event(s), 0);
@@ -156,6 +219,9 @@ int manager_new(Config *config, Manager **ret) {
         r = find_runner_dir(&m->runner_dir);
         if (r < 0)
                 return r;
+        r = find_exec_helper(m);
+        if (r < 0)
+                return r;
         find_interpreters(m);
 
         r = store_open(config->sqlite_dir, &m->store);
@@ -184,6 +250,9 @@ int manager_new(Config *config, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to systemd over the system bus: %m "
                                        "(corrald needs systemd as PID 1 and must run as root)");
+        r = check_systemd_version(m);
+        if (r < 0)
+                return r;
         pool_adopt_units(m);
 
         socket_dir = strdup(config->socket_path);
@@ -218,6 +287,8 @@ Manager *manager_free(Manager *m) {
         free(m->runner_dir);
         free(m->rscript);
         free(m->python);
+        free(m->pandoc_dir);
+        free(m->exec_helper);
         free(m->hostname);
         free(m);
         return NULL;

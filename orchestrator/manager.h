@@ -24,6 +24,8 @@ typedef struct Manager {
         char *runner_dir;
         char *rscript;            /* NULL when R is not installed */
         char *python;             /* NULL when Python is disabled or missing */
+        char *pandoc_dir;         /* dir of the pandoc on PATH, or NULL */
+        char *exec_helper;        /* corral-exec, the first program of every unit */
         char *hostname;
         unsigned n_starting;      /* units starting server-wide (capped by Scheduler.MaxStartingUnits) */
 } Manager;

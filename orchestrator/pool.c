@@ -19,6 +19,7 @@
 #include "sandbox.h"
 #include "scheduler.h"
 #include "strv.h"
+#include "unit-builder.h"
 #include "unit-name.h"
 
 #define PROBE_INTERVAL_USEC (50 * USEC_PER_MSEC)
@@ -40,6 +41,7 @@ struct Process {
         uint32_t pid;
         int64_t bundle_id;
         char *workspace;
+        char *credential;         /* root-only file with the content's environment, or NULL */
         char *stop_cause;         /* set when corrald decided to stop it */
         char *start_error;        /* systemd refused the start */
         sd_event_source *probe_timer;
@@ -81,7 +83,7 @@ typedef struct ProxyCtx {
 } ProxyCtx;
 
 static void pool_dispatch_waiters(Pool *pool);
-static int process_start(Pool *pool, const Content *content);
+static int process_start(Pool *pool, const Content *content, char **ret_error);
 static void route_request(Pool *pool, HttpRequest *req, unsigned attempts);
 static void process_arm_idle(Process *p);
 static void pool_ensure_min(Pool *pool);
@@ -166,9 +168,9 @@ static void process_free(Process *p) {
         sd_event_source_disable_unref(p->probe_timer);
         sd_event_source_disable_unref(p->init_timer);
         sd_event_source_disable_unref(p->idle_timer);
-        if (p->workspace)
-                (void) rm_rf(p->workspace);
+        launch_remove_files(p->workspace, p->credential);
         free(p->workspace);
+        free(p->credential);
         free(p->unit);
         free(p->stop_cause);
         free(p->start_error);
@@ -375,9 +377,10 @@ static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
                 d.start_another = false;
         }
         if (d.start_another) {
+                _cleanup_free_ char *error = NULL;
                 r = store_content_get_by_id(m->store, pool->content_id, &content);
                 if (r >= 0)
-                        r = process_start(pool, content);
+                        r = process_start(pool, content, &error);
                 if (r == -EBUSY && d.action == SCHED_WAIT) {
                         /* Too many units starting server-wide: wait for a slot (pool_kick_all). */
                         pool_add_waiter(pool, req, attempts);
@@ -385,9 +388,9 @@ static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
                 }
                 if (r < 0 && d.action == SCHED_WAIT && n == 0) {
                         _cleanup_free_ char *msg = NULL;
-                        if (asprintf(&msg, "Cannot start a process for this content: %s", strerror(-r)) < 0)
+                        if (!error && asprintf(&msg, "Cannot start a process for this content: %s", strerror(-r)) < 0)
                                 msg = NULL;
-                        (void) http_request_respond_error(req, 503, msg ? msg : "Cannot start a process.");
+                        (void) http_request_respond_error(req, 503, error ? error : msg ? msg : "Cannot start a process.");
                         return;
                 }
                 /* Another decision: the new process may have been refused, or changed nothing. */
@@ -427,11 +430,12 @@ static void pool_start_for_waiters(Pool *pool, const SchedProcView *views, size_
                 starting = starting || views[i].state == SCHED_PROC_STARTING;
         if ((!start_another && starting) || pool_in_backoff(pool))
                 return;
+        _cleanup_free_ char *error = NULL;
         r = store_content_get_by_id(m->store, pool->content_id, &c);
         if (r >= 0)
-                r = process_start(pool, c);
+                r = process_start(pool, c, &error);
         if (r < 0 && r != -EBUSY && !starting)
-                pool_fail_waiters(pool, 503, "Cannot start a process for this content; see corrald's log.");
+                pool_fail_waiters(pool, 503, error ? error : "Cannot start a process for this content; see corrald's log.");
 }
 
 static void pool_dispatch_waiters(Pool *pool) {
@@ -584,108 +588,17 @@ static uint16_t pick_port(void) {
         return ntohs(sa.sin_port);
 }
 
-static int make_workspace(const char *root, const char *path, const RunAsIdentity *id) {
-        int r = mkdir_p(root, 0711);
-        if (r < 0)
-                return r;
-        if (mkdir(path, 0700) < 0)
-                return -errno;
-        if (chown(path, id->uid, id->gid) < 0)
-                return -errno;
-        return 0;
-}
-
-static int build_unit(Pool *pool, const Content *c, Process *p, const RunAsIdentity *id, UnitSpec **ret) {
+static int process_start(Pool *pool, const Content *c, char **ret_error) {
         Manager *m = pool->manager;
-        _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
-        _cleanup_(unit_spec_freep) UnitSpec *u = NULL;
+        _cleanup_(launch_freep) Launch *l = NULL;
+        _cleanup_free_ char *error = NULL;
         ProcessKind kind = process_kind_for_app_mode(c->app_mode);
-        const char *tag = process_kind_to_tag(kind);
-        struct stat st;
-        int r;
-
-        if (kind < 0)
-                return -EOPNOTSUPP;
-        SandboxInput in = {
-                .kind = kind,
-                .config = m->config,
-                .identity = id,
-                .content_guid = c->guid,
-                .content_id = c->id,
-                .bundle_id = c->bundle_id,
-                .job_key = p->key,
-                .port = p->port,
-                .home_exists = stat(id->home, &st) == 0 && S_ISDIR(st.st_mode),
-        };
-        r = sandbox_plan_build(&in, &plan);
-        if (r < 0)
-                return r;
-        u = calloc(1, sizeof *u);
-        if (!u)
-                return -ENOMEM;
-        RunnerInput rin = {
-                .kind = kind,
-                .app_mode = c->app_mode,
-                .rscript = m->rscript,
-                .python = m->python,
-                .runner_dir = m->runner_dir,
-                .entry_point = c->entry_point,
-                .port = p->port,
-        };
-        r = runner_command(&rin, &u->exec_argv);
-        if (r < 0)
-                return r;
-        r = unit_name_build(tag, c->guid, p->key, &u->name);
-        if (r < 0)
-                return r;
-        if (asprintf(&u->description, "Corral %s: %s (%s)", tag, c->title, c->guid) < 0)
-                return -ENOMEM;
-        u->slice = strdup(UNIT_SLICE);
-        u->type = strdup("simple");
-        u->collect_mode = strdup("inactive-or-failed");
-        u->user = TAKE_PTR(plan->user);
-        u->group = TAKE_PTR(plan->group);
-        u->working_directory = TAKE_PTR(plan->working_directory);
-        u->environment = TAKE_PTR(plan->environment);
-        u->temporary_filesystems = TAKE_PTR(plan->masks);
-        u->timeout_stop_usec = 10 * USEC_PER_SEC;
-        u->memory_max = m->config->memory_max;
-        u->tasks_max = m->config->tasks_max;
-        u->cpu_quota_per_sec_usec = m->config->cpu_quota_percent * 10000ULL;
-        if (!u->slice || !u->type || !u->collect_mode)
-                return -ENOMEM;
-        for (size_t i = 0; i < plan->n_binds; i++) {
-                r = unit_spec_add_bind(u, plan->binds[i].source, plan->binds[i].destination, plan->binds[i].read_only);
-                if (r < 0)
-                        return r;
-        }
-        r = strv_extendf(&u->log_extra_fields, "CORRAL_CONTENT_GUID=%s", c->guid);
-        if (r >= 0)
-                r = strv_extendf(&u->log_extra_fields, "CORRAL_JOB_KEY=%s", p->key);
-        if (r >= 0)
-                r = strv_extendf(&u->log_extra_fields, "CORRAL_JOB_TAG=%s", tag);
-        if (r < 0)
-                return r;
-        p->workspace = TAKE_PTR(plan->workspace);
-        *ret = TAKE_PTR(u);
-        return 0;
-}
-
-static int process_start(Pool *pool, const Content *c) {
-        Manager *m = pool->manager;
-        _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
-        _cleanup_(unit_spec_freep) UnitSpec *u = NULL;
-        _cleanup_free_ char *error = NULL, *ws_root = NULL;
         Process *p;
         int r;
 
         if (m->n_starting >= m->config->scheduler.max_starting_units)
                 return log_warning_errno(-EBUSY, "Already %u units starting, not starting another for %s.",
                                          m->n_starting, c->guid);
-        r = runas_resolve(c->run_as ? c->run_as : m->config->run_as, m->config->run_as_group, &id, &error);
-        if (r < 0)
-                return log_error_errno(r, "Cannot start content %s: %s", c->guid, error ? error : "bad RunAs");
-
         p = calloc(1, sizeof *p);
         if (!p)
                 return -ENOMEM;
@@ -698,24 +611,26 @@ static int process_start(Pool *pool, const Content *c) {
                 free(p);
                 return r < 0 ? r : -EADDRNOTAVAIL;
         }
-        r = build_unit(pool, c, p, id, &u);
+        LaunchRequest req = { .kind = kind, .content = c, .job_key = p->key, .port = p->port };
+        r = launch_prepare(m, &req, &l, &error);
         if (r < 0) {
-                process_free(p);
-                return log_error_errno(r, "Cannot build the unit for content %s: %m", c->guid);
+                free(p);
+                log_error("Content '%s' (%s): %s", c->title, c->guid, error ? error : strerror(-r));
+                if (ret_error)
+                        *ret_error = TAKE_PTR(error);
+                return r;
         }
-        p->unit = strdup(u->name);
-        r = sandbox_workspace_root(m->config, &ws_root);
-        if (r >= 0 && p->unit)
-                r = make_workspace(ws_root, p->workspace, id);
-        if (r < 0 || !p->unit) {
+        p->unit = strdup(l->unit->name);
+        p->workspace = TAKE_PTR(l->workspace);
+        p->credential = TAKE_PTR(l->credential);
+        if (!p->unit) {
                 process_free(p);
-                return log_error_errno(r < 0 ? r : -ENOMEM, "Cannot create the workspace of content %s: %m", c->guid);
+                return -ENOMEM;
         }
 
         ProcessRecord rec = {
-                .key = p->key, .content_id = c->id, .bundle_id = c->bundle_id,
-                .tag = process_kind_to_tag(process_kind_for_app_mode(c->app_mode)),
-                .unit = p->unit, .run_as = id->user, .hostname = m->hostname, .port = p->port,
+                .key = p->key, .content_id = c->id, .bundle_id = c->bundle_id, .tag = process_kind_to_tag(kind),
+                .unit = p->unit, .run_as = l->run_as, .hostname = m->hostname, .port = p->port,
         };
         r = store_process_insert(m->store, &rec);
         if (r < 0) {
@@ -731,7 +646,7 @@ static int process_start(Pool *pool, const Content *c) {
         }
         memcpy(cookie, p->key, JOB_KEY_LENGTH + 1);
         memcpy(cookie + JOB_KEY_LENGTH + 1, &m, sizeof m);
-        r = systemd_start_unit(m->bus, u, on_start_reply, cookie);
+        r = systemd_start_unit(m->bus, l->unit, on_start_reply, cookie);
         if (r < 0) {
                 free(cookie);
                 ProcessEnd end = { .exit_code = -1, .cause = "start failed" };
@@ -739,7 +654,7 @@ static int process_start(Pool *pool, const Content *c) {
                 process_free(p);
                 return log_error_errno(r, "Cannot ask systemd to start %s: %m", rec.unit);
         }
-        log_info("Starting %s as %s for '%s' on port %u.", p->unit, id->user, c->title, (unsigned) p->port);
+        log_info("Starting %s as %s for '%s' on port %u.", p->unit, l->run_as, c->title, (unsigned) p->port);
         m->n_starting++;
         p->next = pool->processes;
         pool->processes = p;
@@ -880,7 +795,7 @@ static void pool_ensure_min(Pool *pool) {
         pool_refresh_settings(pool, c);
         n = pool_views(pool, views, ELEMENTSOF(views), procs);
         for (unsigned missing = sched_missing_min(&pool->settings, views, n); missing > 0; missing--)
-                if (process_start(pool, c) < 0)
+                if (process_start(pool, c, NULL) < 0)
                         break;
 }
 
@@ -1049,9 +964,11 @@ void pool_free_all(Manager *m) {
                 Process *p;
                 while ((p = pool->processes)) {
                         pool->processes = p->next;
-                        /* Units keep running across a corrald restart; keep their workspaces. */
+                        /* Units keep running across a corrald restart; keep their files. */
                         free(p->workspace);
                         p->workspace = NULL;
+                        free(p->credential);
+                        p->credential = NULL;
                         process_free(p);
                 }
                 sd_event_source_disable_unref(pool->backoff_timer);

@@ -71,6 +71,7 @@ Content *content_free(Content *c) {
         free(c->entry_point);
         free(c->run_as);
         free(c->settings);
+        free(c->rmarkdown_version);
         free(c);
         return NULL;
 }
@@ -130,6 +131,14 @@ static const char * const migrations[] = {
          * restarted corrald can adopt running units. */
         "ALTER TABLE content ADD COLUMN settings TEXT;"
         "ALTER TABLE processes ADD COLUMN port INTEGER;",
+        /* 3: content environment variables (spec §6; values are never sent back out), and the
+         * rmarkdown version a bundle was built with (spec §9). */
+        "CREATE TABLE content_env ("
+        "  content_id INTEGER NOT NULL REFERENCES content(id) ON DELETE CASCADE,"
+        "  name TEXT NOT NULL,"
+        "  value TEXT NOT NULL,"
+        "  PRIMARY KEY (content_id, name));"
+        "ALTER TABLE content ADD COLUMN rmarkdown_version TEXT;",
 };
 
 static int exec_sql(Store *s, const char *sql) {
@@ -281,13 +290,14 @@ static int content_from_row(sqlite3_stmt *st, Content **ret) {
         c->run_as = column_strdup(st, 6);
         c->bundle_id = sqlite3_column_int64(st, 7);
         c->settings = column_strdup(st, 8);
+        c->rmarkdown_version = column_strdup(st, 9);
         if (!c->guid || !c->name || !c->title)
                 return -ENOMEM;
         *ret = TAKE_PTR(c);
         return 0;
 }
 
-#define CONTENT_COLUMNS "id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings"
+#define CONTENT_COLUMNS "id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings, rmarkdown_version"
 
 int store_content_get_by_id(Store *s, int64_t id, Content **ret) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -356,6 +366,72 @@ int store_content_set_settings(Store *s, int64_t content_id, const char *setting
         if (r < 0)
                 return r;
         return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
+}
+
+int store_content_set_run_as(Store *s, int64_t content_id, const char *run_as) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = prepare(s, &st, "UPDATE content SET run_as = ? WHERE id = ?", "si", run_as, content_id);
+        if (r < 0)
+                return r;
+        return step_done(st);
+}
+
+int store_content_set_rmarkdown_version(Store *s, int64_t content_id, const char *version) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = prepare(s, &st, "UPDATE content SET rmarkdown_version = ? WHERE id = ?", "si", version, content_id);
+        if (r < 0)
+                return r;
+        return step_done(st);
+}
+
+int store_env_update(Store *s, int64_t content_id, json_t *changes) {
+        const char *name;
+        json_t *v;
+        int r;
+
+        /* All or nothing: a batch either applies whole or leaves the variables as they were. */
+        r = exec_sql(s, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        json_object_foreach(changes, name, v) {
+                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                if (json_is_null(v))
+                        r = prepare(s, &st, "DELETE FROM content_env WHERE content_id = ? AND name = ?", "is",
+                                    content_id, name);
+                else
+                        r = prepare(s, &st, "INSERT OR REPLACE INTO content_env (content_id, name, value) VALUES (?, ?, ?)",
+                                    "iss", content_id, name, json_string_value(v));
+                if (r >= 0)
+                        r = step_done(st);
+                if (r < 0) {
+                        (void) exec_sql(s, "ROLLBACK");
+                        return r;
+                }
+        }
+        return exec_sql(s, "COMMIT");
+}
+
+int store_env_get(Store *s, int64_t content_id, char ***ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = prepare(s, &st, "SELECT name, value FROM content_env WHERE content_id = ? ORDER BY name", "i", content_id);
+        if (r < 0)
+                return r;
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                r = strv_extendf(&l, "%s=%s", (const char *) sqlite3_column_text(st, 0),
+                                 (const char *) sqlite3_column_text(st, 1));
+                if (r < 0)
+                        return r;
+        }
+        if (r != SQLITE_DONE)
+                return errno_from_sqlite(r);
+        *ret = TAKE_PTR(l);
+        return 0;
 }
 
 int store_content_set_title(Store *s, int64_t content_id, const char *title) {

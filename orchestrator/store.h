@@ -24,6 +24,7 @@ typedef struct Content {
         char *run_as;        /* NULL = Applications.RunAs */
         int64_t bundle_id;   /* active bundle, 0 = none */
         char *settings;      /* per-content scheduler settings as JSON text, or NULL */
+        char *rmarkdown_version; /* of the active bundle's manifest, or NULL */
 } Content;
 
 Content *content_free(Content *c);
@@ -67,6 +68,13 @@ int store_content_activate_bundle(Store *s, int64_t content_id, int64_t bundle_i
 /* Stores the per-content scheduler settings (JSON text, NULL = all defaults). */
 int store_content_set_settings(Store *s, int64_t content_id, const char *settings);
 int store_content_set_title(Store *s, int64_t content_id, const char *title);
+/* The content's own RunAs (NULL = Applications.RunAs). */
+int store_content_set_run_as(Store *s, int64_t content_id, const char *run_as);
+int store_content_set_rmarkdown_version(Store *s, int64_t content_id, const char *version);
+/* Applies changes {NAME: "value" | null} to the content's environment variables, atomically. */
+int store_env_update(Store *s, int64_t content_id, json_t *changes);
+/* The content's variables as NAME=VALUE strings, sorted by name. */
+int store_env_get(Store *s, int64_t content_id, char ***ret);
 /* Deletes content with its bundles, process records and tasks (-ENOENT if none). */
 int store_content_delete(Store *s, int64_t content_id);
 /* The ids of all content, in *ret (array of *ret_n). */

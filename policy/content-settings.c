@@ -18,6 +18,9 @@ const ContentSettingKey content_setting_keys[] = {
         { "idle_timeout",           "IdleTimeout" },
         { "connection_timeout",     "ConnectionTimeout" },
         { "read_timeout",           "ReadTimeout" },
+        { "memory_max",             "MemoryMax" },
+        { "cpu_quota",              "CPUQuota" },
+        { "tasks_max",              "TasksMax" },
 };
 const size_t content_setting_keys_count = ELEMENTSOF(content_setting_keys);
 
@@ -76,6 +79,21 @@ static bool get_seconds(json_t *o, const char *key, uint64_t *ret_usec) {
         return true;
 }
 
+void content_limits_apply(const Config *c, json_t *o, ContentLimits *ret) {
+        ContentLimits l = {
+                .memory_max = c->memory_max, .cpu_quota_percent = c->cpu_quota_percent, .tasks_max = c->tasks_max,
+        };
+        json_t *v;
+
+        if ((v = json_object_get(o, "memory_max")) && json_is_integer(v) && json_integer_value(v) >= 0)
+                l.memory_max = (uint64_t) json_integer_value(v);
+        if ((v = json_object_get(o, "cpu_quota")) && json_is_number(v) && json_number_value(v) >= 0)
+                l.cpu_quota_percent = (uint64_t) llround(json_number_value(v));
+        if ((v = json_object_get(o, "tasks_max")) && json_is_integer(v) && json_integer_value(v) >= 0)
+                l.tasks_max = (uint64_t) json_integer_value(v);
+        *ret = l;
+}
+
 void content_settings_apply(const SchedulerSettings *global, json_t *o, SchedulerSettings *ret) {
         SchedulerSettings s = *global;
         double d;
@@ -126,7 +144,13 @@ static int check_types(json_t *merged, char **ret_error) {
 
         json_object_foreach(merged, key, v) {
                 const char *n = config_name(key);
-                if (streq(key, "load_factor")) {
+                if (streq(key, "memory_max")) {
+                        if (!json_is_integer(v) || json_integer_value(v) < 1024 * 1024)
+                                return fail(ret_error, "%s must be a size of at least 1M (in bytes over the API)", n);
+                } else if (streq(key, "cpu_quota")) {
+                        if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 100000)
+                                return fail(ret_error, "%s must be a percentage above 0 (100 = one CPU)", n);
+                } else if (streq(key, "load_factor")) {
                         if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
                                 return fail(ret_error, "%s must be a number from 0.0 to 1.0", n);
                 } else if (strstr(key, "timeout")) {
@@ -159,7 +183,7 @@ int content_settings_merge(const SchedulerSettings *global, json_t *current, jso
                         json_decref(merged);
                         return fail(ret_error, "unknown setting '%s' (known: MinProcesses, MaxProcesses, "
                                     "MaxConnsPerProcess, LoadFactor, InitTimeout, IdleTimeout, ConnectionTimeout, "
-                                    "ReadTimeout)", key);
+                                    "ReadTimeout, MemoryMax, CPUQuota, TasksMax)", key);
                 }
                 if (json_is_null(v))
                         (void) json_object_del(merged, api);

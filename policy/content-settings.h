@@ -22,6 +22,16 @@ extern const size_t content_setting_keys_count;
 /* Maps "MinProcesses", "min_processes", "minprocesses" (any case) to the API name; NULL if unknown. */
 const char *content_setting_api_name(const char *name);
 
+/* Resource limits of a content's processes: Applications.MemoryMax/CPUQuota/TasksMax, or the
+ * content's own memory_max (bytes), cpu_quota (percent), tasks_max. 0 = unset. */
+typedef struct ContentLimits {
+        uint64_t memory_max;
+        uint64_t cpu_quota_percent;
+        uint64_t tasks_max;
+} ContentLimits;
+
+void content_limits_apply(const Config *c, json_t *overrides, ContentLimits *ret);
+
 /* Applies overrides (may be NULL) to the global settings into *ret. Invalid overrides are ignored
  * (they were refused when set). */
 void content_settings_apply(const SchedulerSettings *global, json_t *overrides, SchedulerSettings *ret);

@@ -283,3 +283,57 @@ int sandbox_plan_build(const SandboxInput *in, SandboxPlan **ret) {
         *ret = TAKE_PTR(p);
         return 0;
 }
+
+bool sandbox_environment_name_is_valid(const char *name) {
+        size_t n = name ? strlen(name) : 0;
+        if (n == 0 || n > 256 || (name[0] >= '0' && name[0] <= '9'))
+                return false;
+        return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+int sandbox_environment_check(const Config *c, const char *name, const char *value, size_t value_len,
+                              char **ret_error) {
+        const char *why = NULL;
+
+        if (!sandbox_environment_name_is_valid(name))
+                why = "is not a valid name (letters, digits and '_', not starting with a digit, at most 256)";
+        else if (sandbox_environment_name_is_prohibited(c, name))
+                why = "is set by Corral or prohibited by the administrator (Applications.ProhibitedEnvironment)";
+        else if (value && strlen(value) != value_len)
+                why = "has a value containing a NUL byte";
+        else if (value && value_len > SANDBOX_ENV_VALUE_MAX)
+                why = "has a value longer than 64 KiB";
+        if (!why)
+                return 0;
+        if (ret_error && asprintf(ret_error, "environment variable '%s' %s", name ? name : "", why) < 0)
+                *ret_error = NULL;
+        return -EINVAL;
+}
+
+/* Compares dotted version strings numerically ("1.10" > "1.9"). */
+static int version_compare(const char *a, const char *b) {
+        while (*a || *b) {
+                unsigned long x = strtoul(a, (char **) &a, 10), y = strtoul(b, (char **) &b, 10);
+                if (x != y)
+                        return x < y ? -1 : 1;
+                while (*a && *a != '.')
+                        a++;
+                while (*b && *b != '.')
+                        b++;
+                if (*a == '.')
+                        a++;
+                if (*b == '.')
+                        b++;
+        }
+        return 0;
+}
+
+const char *sandbox_pandoc_dir(const Config *c, const char *rmarkdown_version, const char *path_pandoc_dir) {
+        bool modern = !rmarkdown_version || version_compare(rmarkdown_version, "1.9") >= 0;
+
+        if (modern && c->pandoc2_dir)
+                return c->pandoc2_dir;
+        if (!modern && c->pandoc1_dir)
+                return c->pandoc1_dir;
+        return path_pandoc_dir;
+}

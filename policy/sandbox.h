@@ -63,3 +63,17 @@ int sandbox_app_dir(const Config *c, uint64_t content_id, uint64_t bundle_id, ch
 extern const char * const sandbox_reserved_environment[];
 /* Whether name is reserved (built-in list or the config's ProhibitedEnvironment), case-sensitive. */
 bool sandbox_environment_name_is_prohibited(const Config *c, const char *name);
+
+#define SANDBOX_ENV_VALUE_MAX (64U * 1024U)
+#define SANDBOX_ENV_MAX_VARS 1000U
+
+/* Whether name is a portable environment variable name. */
+bool sandbox_environment_name_is_valid(const char *name);
+/* Checks one content variable (value may be NULL for a removal): a valid name, not reserved or
+ * prohibited, no NUL in the value, at most 64 KiB. -EINVAL with *ret_error naming the variable. */
+int sandbox_environment_check(const Config *c, const char *name, const char *value, size_t value_len,
+                              char **ret_error);
+
+/* RSTUDIO_PANDOC for R content (spec §9): Applications.Pandoc2Dir when the bundle's rmarkdown is
+ * 1.9 or newer (or unknown), Pandoc1Dir when older, else the dir of the pandoc on PATH (may be NULL). */
+const char *sandbox_pandoc_dir(const Config *c, const char *rmarkdown_version, const char *path_pandoc_dir);

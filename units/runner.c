@@ -124,3 +124,54 @@ int runner_command(const RunnerInput *in, char ***ret) {
         *ret = TAKE_PTR(argv);
         return 0;
 }
+
+int runner_split_command_line(const char *line, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        _cleanup_free_ char *word = NULL;
+        size_t n = 0;
+        char quote = 0;
+        bool in_word = false;
+        int r;
+
+        if (!l || !line)
+                return -ENOMEM;
+        word = malloc(strlen(line) + 1);
+        if (!word)
+                return -ENOMEM;
+        for (const char *s = line;; s++) {
+                char ch = *s;
+                if (ch == 0 || (!quote && (ch == ' ' || ch == '\t'))) {
+                        if (quote)
+                                return -EINVAL; /* unterminated quote */
+                        if (in_word) {
+                                word[n] = 0;
+                                r = strv_extend(&l, word);
+                                if (r < 0)
+                                        return r;
+                                n = 0;
+                                in_word = false;
+                        }
+                        if (ch == 0)
+                                break;
+                        continue;
+                }
+                in_word = true;
+                if (quote) {
+                        if (ch == quote)
+                                quote = 0;
+                        else if (ch == '\\' && quote == '"' && (s[1] == '"' || s[1] == '\\'))
+                                word[n++] = *++s;
+                        else
+                                word[n++] = ch;
+                } else if (ch == '\'' || ch == '"')
+                        quote = ch;
+                else if (ch == '\\' && s[1])
+                        word[n++] = *++s;
+                else
+                        word[n++] = ch;
+        }
+        if (!l[0])
+                return -EINVAL;
+        *ret = TAKE_PTR(l);
+        return 0;
+}

@@ -26,3 +26,7 @@ int runner_command(const RunnerInput *in, char ***ret);
 /* Finds an executable by name on PATH (or checks an absolute path); the absolute path in *ret,
  * -ENOENT if there is none. */
 int runner_find_executable(const char *name, char **ret);
+
+/* Splits a command line (Applications.Supervisor) into words: blanks separate, '…' and "…"
+ * quote, backslash escapes. -EINVAL for an empty line or an unterminated quote. */
+int runner_split_command_line(const char *line, char ***ret);

@@ -137,6 +137,42 @@ static int convert_tmpfs(sd_bus_message *m, const char *name, const UnitSpec *sp
         return sd_bus_message_close_container(m);
 }
 
+static int convert_credentials(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
+        char * const *l = *(char * const * const *) field;
+        int r;
+
+        if (!l)
+                return 0;
+        r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "s", name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'v', "a(ss)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        STRV_FOREACH(p, l) {
+                const char *colon = strchr(*p, ':');
+                _cleanup_free_ char *id = colon ? strndup(*p, (size_t) (colon - *p)) : NULL;
+                if (!id)
+                        return colon ? -ENOMEM : -EINVAL;
+                r = sd_bus_message_append(m, "(ss)", id, colon + 1);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(m);
+}
+
 static int convert_aay(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
         char * const *l = *(char * const * const *) field;
         int r;
@@ -222,6 +258,7 @@ static const PropRow prop_table[] = {
         { "BindPaths",           "a(ssbt)",  convert_binds_rw, offsetof(UnitSpec, binds) },
         { "BindReadOnlyPaths",   "a(ssbt)",  convert_binds_ro, offsetof(UnitSpec, binds) },
         { "LogExtraFields",      "aay",      convert_aay,      offsetof(UnitSpec, log_extra_fields) },
+        { "LoadCredential",      "a(ss)",    convert_credentials, offsetof(UnitSpec, load_credentials) },
         { "TimeoutStopUSec",     "t",        convert_u64,      offsetof(UnitSpec, timeout_stop_usec) },
         { "MemoryMax",           "t",        convert_u64,      offsetof(UnitSpec, memory_max) },
         { "TasksMax",            "t",        convert_u64,      offsetof(UnitSpec, tasks_max) },

@@ -26,6 +26,7 @@ UnitSpec *unit_spec_free(UnitSpec *s) {
         free(s->binds);
         strv_free(s->temporary_filesystems);
         strv_free(s->log_extra_fields);
+        strv_free(s->load_credentials);
         free(s);
         return NULL;
 }

@@ -31,6 +31,7 @@ typedef struct UnitSpec {
         size_t n_binds;
         char **temporary_filesystems;/* masked paths */
         char **log_extra_fields;     /* KEY=value, journal fields on every line */
+        char **load_credentials;     /* ID:PATH, files PID 1 copies into the unit's credentials dir */
         uint64_t timeout_stop_usec;  /* 0 = systemd's default */
         uint64_t memory_max;         /* bytes; 0 = unset */
         uint64_t tasks_max;          /* 0 = unset */

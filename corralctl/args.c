@@ -20,6 +20,7 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                 ARG_TITLE,
                 ARG_MODE,
                 ARG_CONTENT,
+                ARG_DEFAULT,
         };
         static const struct option options[] = {
                 { "help",    no_argument,       NULL, 'h'         },
@@ -30,6 +31,7 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                 { "title",   required_argument, NULL, ARG_TITLE   },
                 { "mode",    required_argument, NULL, ARG_MODE    },
                 { "content", required_argument, NULL, ARG_CONTENT },
+                { "default", no_argument,       NULL, ARG_DEFAULT },
                 {}
         };
         CtlArgs a = {};
@@ -67,6 +69,9 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                 case ARG_CONTENT:
                         a.content = optarg;
                         break;
+                case ARG_DEFAULT:
+                        a.use_default = true;
+                        break;
                 case ':':
                         (void) snprintf(msg, sizeof msg, "Option '%s' needs an argument.", argv[optind - 1]);
                         return usage_error(msg);
@@ -95,6 +100,8 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                 return usage_error("Missing command.");
         if ((a.title || a.mode || a.content) && a.n_args > 0 && !streq(a.args[0], "deploy"))
                 return usage_error("--title, --mode and --content only go with 'deploy'.");
+        if (a.use_default && (a.n_args < 2 || !streq(a.args[0], "content") || !streq(a.args[1], "set-runas")))
+                return usage_error("--default only goes with 'content set-runas'.");
 
         *ret = a;
         return 0;

@@ -13,6 +13,7 @@ typedef struct CtlArgs {
         const char *title;         /* deploy --title */
         const char *mode;          /* deploy --mode */
         const char *content;       /* deploy --content */
+        bool use_default;          /* content set-runas --default */
         bool help;                 /* --help: show help and exit 0 */
         bool version;              /* --version: show version and exit 0 */
         char **args;               /* the verb and its objects (points into argv) */

@@ -99,10 +99,91 @@ static int content_set(CtlClient *c, const CtlArgs *args) {
         return 0;
 }
 
+static int content_path(const char *guid, const char *suffix, char **ret) {
+        _cleanup_free_ char *escaped = NULL;
+        if (ctl_url_escape(guid, &escaped) < 0 || asprintf(ret, "applications/%s%s", escaped, suffix) < 0)
+                return ctl_error_errno(-ENOMEM, "Out of memory.");
+        return 0;
+}
+
+/* content set-runas GUID USER | --default (administrators). */
+static int content_set_runas(CtlClient *c, const CtlArgs *args) {
+        _cleanup_json_ json_t *body = NULL, *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (args->n_args != (args->use_default ? 3 : 4))
+                return ctl_error_errno(-EINVAL, "Usage: corralctl content set-runas GUID USER|--default");
+        body = json_pack("{s:o}", "run_as", args->use_default ? json_null() : json_string(args->args[3]));
+        if (!body)
+                return ctl_error_errno(-ENOMEM, "Out of memory.");
+        r = content_path(args->args[2], "", &path);
+        if (r < 0)
+                return r;
+        r = ctl_client_call(c, "PATCH", path, body, &reply);
+        if (r < 0)
+                return r;
+        if (args->json)
+                return ctl_print_json(reply);
+        const char *user = json_string_value(json_object_get(reply, "run_as"));
+        printf("%s runs as %s\n", args->args[2], user ? user : "the server's Applications.RunAs");
+        return 0;
+}
+
+static int print_env_names(const CtlArgs *args, json_t *reply) {
+        size_t i;
+        json_t *v;
+
+        if (args->json)
+                return ctl_print_json(reply);
+        json_array_foreach(reply, i, v)
+                printf("%s\n", json_string_value(v));
+        return 0;
+}
+
+/* content env set GUID NAME=VALUE… | unset GUID NAME… | list GUID. Values are never printed. */
+static int content_env(CtlClient *c, const CtlArgs *args) {
+        _cleanup_json_ json_t *body = json_object(), *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *op = args->n_args > 2 ? args->args[2] : "";
+        int r;
+
+        if (!body)
+                return ctl_error_errno(-ENOMEM, "Out of memory.");
+        if (args->n_args < 4 || (!streq(op, "list") && args->n_args < 5))
+                return ctl_error_errno(-EINVAL, "Usage: corralctl content env set GUID NAME=VALUE... | "
+                                       "unset GUID NAME... | list GUID");
+        r = content_path(args->args[3], "/environment", &path);
+        if (r < 0)
+                return r;
+        if (streq(op, "list"))
+                r = ctl_client_call(c, "GET", path, NULL, &reply);
+        else if (streq(op, "set") || streq(op, "unset")) {
+                for (int i = 4; i < args->n_args; i++) {
+                        const char *arg = args->args[i], *eq = strchr(arg, '=');
+                        _cleanup_free_ char *name = NULL;
+                        if (streq(op, "set") && (!eq || eq == arg))
+                                return ctl_error_errno(-EINVAL, "'%s' is not of the form NAME=VALUE.", arg);
+                        name = streq(op, "set") ? strndup(arg, (size_t) (eq - arg)) : strdup(arg);
+                        if (!name || json_object_set_new(body, name, streq(op, "set") ? json_string(eq + 1) : json_null()) < 0)
+                                return ctl_error_errno(-EINVAL, "'%s': the value is not valid UTF-8, or out of memory.", arg);
+                }
+                r = ctl_client_call(c, "PATCH", path, body, &reply);
+        } else
+                return ctl_error_errno(-EINVAL, "Unknown 'content env' command '%s' (known: set, unset, list).", op);
+        if (r < 0)
+                return r;
+        return print_env_names(args, reply);
+}
+
 int verb_content(CtlClient *c, const CtlArgs *args) {
         const char *sub = args->args[1];
 
         if (streq(sub, "set"))
                 return content_set(c, args);
-        return ctl_error_errno(-EINVAL, "Unknown 'content' command '%s' (known: set).", sub);
+        if (streq(sub, "set-runas"))
+                return content_set_runas(c, args);
+        if (streq(sub, "env"))
+                return content_env(c, args);
+        return ctl_error_errno(-EINVAL, "Unknown 'content' command '%s' (known: set, set-runas, env).", sub);
 }

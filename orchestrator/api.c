@@ -15,6 +15,8 @@
 #include "log.h"
 #include "pool.h"
 #include "process-kind.h"
+#include "runas.h"
+#include "sandbox.h"
 #include "strv.h"
 #include "unit-name.h"
 
@@ -183,6 +185,107 @@ static void post_applications(Manager *m, HttpRequest *req) {
         respond_json(req, 200, o);
 }
 
+/* A content's own RunAs (spec §4): an existing account without uid 0, in the primary group of
+ * Applications.RunAs. The message names the user and the group. */
+static int check_run_as(Manager *m, const char *user, char **ret_why) {
+        _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
+        int r;
+
+        r = runas_resolve(user, NULL, &id, ret_why);
+        if (r < 0)
+                return r;
+        if (streq(user, m->config->run_as))
+                return 0;
+        return runas_check_group_rule(user, m->config->run_as, ret_why);
+}
+
+/* Stores the new RunAs and hands the active app dir to that account (it must write there). */
+static int apply_run_as(Manager *m, const Content *c, const char *user) {
+        _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = store_content_set_run_as(m->store, c->id, user);
+        if (r < 0)
+                return r;
+        if (c->bundle_id > 0 && runas_resolve(user ? user : m->config->run_as, m->config->run_as_group, &id, NULL) >= 0 &&
+            sandbox_app_dir(m->config, (uint64_t) c->id, (uint64_t) c->bundle_id, &dir) >= 0)
+                (void) chown_recursive(dir, id->uid, id->gid);
+        log_info("RunAs of '%s' (%s) is now %s.", c->title, c->guid, user ? user : "Applications.RunAs");
+        /* Running processes keep their account until they are replaced. */
+        pool_stop_content(m, c->id, "runas change");
+        return 0;
+}
+
+/* GET applications/{id}/environment: the names only; values never leave corrald. */
+static void get_environment(Manager *m, HttpRequest *req, const char *id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        json_t *names;
+        int r;
+
+        r = store_content_get(m->store, id, &c);
+        if (r >= 0)
+                r = store_env_get(m->store, c->id, &env);
+        if (r < 0)
+                return respond_errno(req, r, "content");
+        names = json_array();
+        STRV_FOREACH(e, env) {
+                char *eq = strchr(*e, '=');
+                if (eq)
+                        *eq = 0;
+                (void) json_array_append_new(names, json_string(*e));
+        }
+        respond_json(req, 200, names);
+}
+
+/* PATCH applications/{id}/environment {NAME: "value" | null, …}: all or nothing; a refused name
+ * is named in the error. Processes started afterwards see the change. */
+static void patch_environment(Manager *m, HttpRequest *req, const char *id) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        json_t *body = parse_body(req);
+        const char *name;
+        json_t *v;
+        int r;
+
+        if (!body)
+                return;
+        r = store_content_get(m->store, id, &c);
+        if (r >= 0)
+                r = store_env_get(m->store, c->id, &env);
+        if (r < 0) {
+                json_decref(body);
+                return respond_errno(req, r, "content");
+        }
+        if (strv_length(env) + json_object_size(body) > SANDBOX_ENV_MAX_VARS) {
+                json_decref(body);
+                return respond_api_error(req, 400, "a content item may have at most %u environment variables",
+                                         SANDBOX_ENV_MAX_VARS);
+        }
+        json_object_foreach(body, name, v) {
+                _cleanup_free_ char *why = NULL;
+                if (!json_is_null(v) && !json_is_string(v)) {
+                        respond_api_error(req, 400, "environment variable '%s': the value must be a string or null", name);
+                        json_decref(body);
+                        return;
+                }
+                r = sandbox_environment_check(m->config, name, json_string_value(v),
+                                              json_is_string(v) ? json_string_length(v) : 0, &why);
+                if (r < 0) {
+                        respond_api_error(req, 400, "%s", why ? why : "invalid environment variable");
+                        json_decref(body);
+                        return;
+                }
+        }
+        r = store_env_update(m->store, c->id, body);
+        json_decref(body);
+        if (r < 0)
+                return respond_errno(req, r, "environment");
+        log_info("Environment of '%s' (%s) changed.", c->title, c->guid);
+        get_environment(m, req, id);
+}
+
 /* PATCH applications/{id}: the title and the per-content scheduler settings (spec §7); a
  * setting given as null returns to the server default. */
 static void patch_application(Manager *m, HttpRequest *req, const char *id) {
@@ -209,8 +312,22 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
                                 json_decref(body);
                                 return respond_api_error(req, 400, "'title' must be 1–1000 printable characters");
                         }
+                } else if (streq(key, "run_as")) {
+                        /* handled below, after the settings are known to be valid */
                 } else
                         (void) json_object_set(update, key, v);
+        }
+        json_t *run_as = json_object_get(body, "run_as");
+        if (run_as && !json_is_null(run_as)) {
+                const char *user = json_string_value(run_as);
+                _cleanup_free_ char *why = NULL;
+                r = user ? check_run_as(m, user, &why) : -EINVAL;
+                if (r < 0) {
+                        respond_api_error(req, 400, "RunAs refused: %s", why ? why : "'run_as' must be a user name or null");
+                        json_decref(update);
+                        json_decref(body);
+                        return;
+                }
         }
         current = c->settings ? json_loads(c->settings, 0, NULL) : NULL;
         bool is_static = c->app_mode && process_kind_for_app_mode(c->app_mode) < 0;
@@ -227,6 +344,8 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
         r = store_content_set_settings(m->store, c->id, text);
         if (r >= 0 && title)
                 r = store_content_set_title(m->store, c->id, title);
+        if (r >= 0 && run_as)
+                r = apply_run_as(m, c, json_string_value(run_as));
         json_decref(body);
         if (r < 0)
                 return respond_errno(req, r, "content settings");
@@ -469,6 +588,10 @@ void api_handle(Manager *m, HttpRequest *req) {
                 return patch_application(m, req, seg[1]);
         if (n == 2 && streq(seg[0], "applications") && streq(method, "DELETE"))
                 return delete_application(m, req, seg[1]);
+        if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "environment") && get)
+                return get_environment(m, req, seg[1]);
+        if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "environment") && streq(method, "PATCH"))
+                return patch_environment(m, req, seg[1]);
         if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "upload") && post)
                 return post_upload(m, req, seg[1]);
         if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "deploy") && post)

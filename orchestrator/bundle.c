@@ -45,6 +45,7 @@ BundleInfo *bundle_info_free(BundleInfo *b) {
         free(b->app_mode);
         free(b->entry_point);
         free(b->title);
+        free(b->rmarkdown_version);
         free(b);
         return NULL;
 }
@@ -253,6 +254,11 @@ static int read_manifest(const char *dir, BundleInfo *b, char **ret_error) {
         }
         if (json_is_string(v))
                 b->title = strdup(json_string_value(v));
+        /* The rmarkdown the bundle was built with picks its pandoc (spec §9). */
+        v = json_object_get(json_object_get(json_object_get(json_object_get(root, "packages"), "rmarkdown"),
+                                            "description"), "Version");
+        if (json_is_string(v) && strspn(json_string_value(v), "0123456789.-") == strlen(json_string_value(v)))
+                b->rmarkdown_version = strdup(json_string_value(v));
         json_decref(root);
         return 0;
 }

@@ -15,6 +15,7 @@ typedef struct BundleInfo {
         char *app_mode;      /* "shiny", "python-api", … */
         char *entry_point;   /* "app:app", "app.R", … or NULL for the mode's default */
         char *title;         /* from the manifest, or NULL */
+        char *rmarkdown_version; /* packages.rmarkdown.description.Version, or NULL */
 } BundleInfo;
 
 BundleInfo *bundle_info_free(BundleInfo *b);

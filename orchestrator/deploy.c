@@ -122,12 +122,15 @@ int deploy_start(Manager *m, int64_t content_id, int64_t bundle_id, const char *
                 return 0;
         }
         r = store_content_activate_bundle(m->store, content_id, bundle_id, info->app_mode, info->entry_point);
+        if (r >= 0)
+                r = store_content_set_rmarkdown_version(m->store, content_id, info->rmarkdown_version);
         if (r < 0) {
                 (void) task_fail(m, task, "cannot record the new bundle");
                 return 0;
         }
         /* Running processes serve the old bundle: stop them, new requests start fresh ones. */
         pool_stop_content(m, content_id, "deploy");
+        pool_content_changed(m, content_id);
         task_log(m, task, "Bundle %lld is live at %scontent/%s/", (long long) bundle_id, m->config->server_address,
                  c->guid);
         (void) store_task_finish(m->store, task, 0, NULL);

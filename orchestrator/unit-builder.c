@@ -127,8 +127,19 @@ static bool dir_exists(const char *path) {
         return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Whether path lies under one of the plan's masks (content would not see it). */
+static const char *hidden_by(const SandboxPlan *plan, const char *path) {
+        STRV_FOREACH(mask, plan->masks) {
+                size_t n = strlen(*mask);
+                if (strncmp(path, *mask, n) == 0 && path[n] == '/')
+                        return *mask;
+        }
+        return NULL;
+}
+
 /* The command: corral-exec [--env-credential] -- [supervisor…] runner… */
-static int build_command(Manager *m, const LaunchRequest *req, bool with_env, char ***ret, char **ret_error) {
+static int build_command(Manager *m, const LaunchRequest *req, const SandboxPlan *plan, bool with_env, char ***ret,
+                         char **ret_error) {
         _cleanup_strv_free_ char **supervisor = NULL, **runner = NULL, **argv = NULL;
         const Content *c = req->content;
         int r;
@@ -142,6 +153,11 @@ static int build_command(Manager *m, const LaunchRequest *req, bool with_env, ch
                         return refuse(ret_error, -ENOEXEC,
                                       "Not starting: Applications.Supervisor '%s' is not an executable file given by "
                                       "its absolute path.", supervisor[0]);
+                const char *mask = hidden_by(plan, supervisor[0]);
+                if (mask)
+                        return refuse(ret_error, -ENOEXEC,
+                                      "Not starting: Applications.Supervisor '%s' lies under '%s', which content "
+                                      "processes cannot see (it is masked in their sandbox).", supervisor[0], mask);
         }
         RunnerInput rin = {
                 .kind = req->kind,
@@ -264,7 +280,7 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
         r = write_env_credential(m, req, &l->credential);
         if (r < 0)
                 return refuse(ret_error, r, "Not starting: cannot hand over the content's environment (%s).", strerror(-r));
-        r = build_command(m, req, l->credential != NULL, &l->unit->exec_argv, ret_error);
+        r = build_command(m, req, plan, l->credential != NULL, &l->unit->exec_argv, ret_error);
         if (r >= 0 && l->credential)
                 r = strv_extendf(&l->unit->load_credentials, ENV_CREDENTIAL ":%s", l->credential);
         if (r >= 0) {

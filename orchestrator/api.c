@@ -11,6 +11,7 @@
 #include "api.h"
 #include "content-settings.h"
 #include "deploy.h"
+#include "jobs.h"
 #include "fs-util.h"
 #include "log.h"
 #include "pool.h"
@@ -544,6 +545,8 @@ static void post_process_stop(Manager *m, HttpRequest *req, const char *key) {
                 return respond_errno(req, -ENOMEM, "process");
         key = k;
         r = pool_stop_process(m, key, "admin stop");
+        if (r == -ENOENT)
+                r = job_stop(m, key, "admin stop");
         respond_json(req, 200, json_pack("{s:b}", "stopped", r >= 0));
 }
 

@@ -10,6 +10,7 @@
 
 #include "corral-build.h"
 #include "front.h"
+#include "jobs.h"
 #include "fs-util.h"
 #include "log.h"
 #include "manager.h"
@@ -279,6 +280,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         pool_free_all(m);
+        jobs_free_all(m);
         http_server_free(m->http);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);

@@ -13,6 +13,7 @@
 #include "store.h"
 
 typedef struct Pool Pool;
+typedef struct Job Job;
 
 typedef struct Manager {
         sd_event *event;
@@ -21,6 +22,7 @@ typedef struct Manager {
         Store *store;
         HttpServer *http;
         Pool *pools;              /* one per content with processes or waiters (linked list) */
+        Job *jobs;                /* running batch jobs (linked list) */
         char *runner_dir;
         char *rscript;            /* NULL when R is not installed */
         char *python;             /* NULL when Python is disabled or missing */

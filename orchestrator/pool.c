@@ -19,6 +19,7 @@
 #include "sandbox.h"
 #include "scheduler.h"
 #include "strv.h"
+#include "jobs.h"
 #include "unit-builder.h"
 #include "unit-name.h"
 
@@ -668,40 +669,15 @@ static int process_start(Pool *pool, const Content *c, char **ret_error) {
         return 0;
 }
 
-/* Translates how a unit ended into the record's cause (spec §12). */
-static const char *end_cause(const Process *p, const UnitStatus *st, ProcessEnd *end) {
-        end->exit_code = -1;
-        end->signal = 0;
-        end->raw_status = st->exec_main_status;
-        end->result = st->result[0] ? st->result : NULL;
-        if (st->exec_main_code == CLD_EXITED)
-                end->exit_code = st->exec_main_status;
-        else if (st->exec_main_code == CLD_KILLED || st->exec_main_code == CLD_DUMPED)
-                end->signal = st->exec_main_status;
-        if (streq(st->result, "oom-kill"))
-                return "oom";
-        if (p->stop_cause)
-                return p->stop_cause;
-        if (st->exec_main_code == CLD_EXITED && st->exec_main_status == 217)
-                return "user";
-        if (st->exec_main_code == CLD_EXITED && st->exec_main_status == 224) {
-                end->exit_code = 70; /* the seed's code for a PAM session that could not open */
-                return "pam";
-        }
-        if (streq(st->result, "start-refused"))
-                return "start failed";
-        if (end->signal)
-                return "signal";
-        return "exited";
-}
-
 void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
         Process *p = process_find_unit(m, unit);
         ProcessEnd end = {};
         int r;
 
-        if (!p)
+        if (!p) {
+                jobs_on_unit_changed(m, unit, st);
                 return;
+        }
         if (st->main_pid && st->main_pid != p->pid) {
                 p->pid = st->main_pid;
                 (void) store_process_set_pid(m->store, p->key, p->pid);
@@ -711,7 +687,7 @@ void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
 
         Pool *pool = p->pool;
         bool was_starting = p->state == SCHED_PROC_STARTING;
-        end.cause = end_cause(p, st, &end);
+        end.cause = process_end_from_status(st, p->stop_cause, &end);
         r = store_process_finish(m->store, p->key, &end);
         if (r < 0)
                 log_warning_errno(r, "Failed to record the end of %s, ignoring: %m", unit);

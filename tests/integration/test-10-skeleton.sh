@@ -54,9 +54,9 @@ assert_contains "$show" "Description=Corral run_python_api: Flask hello ($flask)
 assert_contains "$show" ":/opt/corral/mnt/app" "unit BindPaths"
 assert_contains "$show" "$CORRAL_TEST_TMP/data" "DataDir masked"
 assert_contains "$show" "/etc/corral" "/etc/corral masked"
-wait_for "journalctl -u '$unit' --no-pager | grep -q 'flask-hello: serving /'" 10 ||
+wait_for "journalctl -u '$unit' --no-pager | grep -c 'flask-hello: serving /'" 10 ||
     fail "journal of $unit lacks the app's own line"
-wait_for "journalctl CORRAL_CONTENT_GUID=$flask --no-pager | grep -q 'starting WSGI app'" 10 ||
+wait_for "journalctl CORRAL_CONTENT_GUID=$flask --no-pager | grep -c 'starting WSGI app'" 10 ||
     fail "journal field CORRAL_CONTENT_GUID not set"
 
 # --- the probe: what content sees from inside its unit.
@@ -106,7 +106,7 @@ cause=$("$CTL" ps "$flask" --json | python3 -c '
 import json, sys
 print([p["cause"] for p in json.load(sys.stdin) if p["unit"] == sys.argv[1]][0])' "$unit")
 assert_eq "$cause" "idle" "cause of the reaped process"
-curl -fsS "$BASE/content/$flask/" | grep -q "Hello from Flask" || fail "request after reaping failed"
+assert_contains "$(curl -fsS "$BASE/content/$flask/")" "Hello from Flask" "request after reaping"
 
 # --- bad bundles are refused with their reason; deployed content keeps working.
 mkdir -p "$CORRAL_TEST_TMP/empty"
@@ -136,6 +136,6 @@ assert_eq "$code" "502" "status of content that exits at once"
 ((SECONDS - start < 10)) || fail "exit before ready took $((SECONDS - start))s to report"
 assert_contains "$(cat "$CORRAL_TEST_TMP/crash.html")" "exited with code 3" "502 page names the exit"
 
-curl -fsS "$BASE/content/$flask/" | grep -q "Hello from Flask" || fail "flask stopped working after bad input"
-curl -fsS "$BASE/content/$shiny/" | grep -q "Hello Shiny" || fail "shiny stopped working after bad input"
+assert_contains "$(curl -fsS "$BASE/content/$flask/")" "Hello from Flask" "flask after bad input"
+assert_contains "$(curl -fsS "$BASE/content/$shiny/")" "Hello Shiny" "shiny after bad input"
 echo "skeleton: all checks passed"

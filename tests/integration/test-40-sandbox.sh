@@ -176,7 +176,7 @@ sleep 2
 mode=$(curl -fsS "$BASE/content/$py/write?path=/opt/corral/mnt/app" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mode"])')
 assert_eq "$mode" "0600" "file mode under the supervisor's umask 077"
 unit=$(unit_of "$py")
-wait_for "journalctl -u '$unit' --no-pager | grep -q 'supervisor: user=alice HOME=/home/alice TMPDIR=/tmp/corral-workspaces/'" 5 ||
+wait_for "journalctl -u '$unit' --no-pager | grep -c 'supervisor: user=alice HOME=/home/alice TMPDIR=/tmp/corral-workspaces/'" 5 ||
     fail "supervisor did not run as alice with HOME and TMPDIR set"
 sed -i "s|supervisor-umask|supervisor-exit3|" "$config"
 kill -HUP "$CORRAL_PID"

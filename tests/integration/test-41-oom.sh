@@ -13,5 +13,5 @@ corral_start "$config"
 guid=$("$CTL" deploy "$CORRAL_SOURCE_DIR/tests/fixtures/probe" --title "Hog" | tail -n 1)
 "$CTL" content set "$guid" MemoryMax=64M >/dev/null
 curl -sS -o /dev/null --max-time 60 "http://127.0.0.1:3939/content/$guid/alloc" || true
-wait_for "$CTL ps $guid --json | grep -q '\"cause\": \"oom\"'" 30 || fail "no process recorded with cause oom: $("$CTL" ps "$guid")"
+wait_for "$CTL ps $guid --json | grep -c '\"cause\": \"oom\"'" 30 || fail "no process recorded with cause oom: $("$CTL" ps "$guid")"
 echo "oom: recorded"

@@ -10,22 +10,12 @@
 #include <sqlite3.h>
 
 #include "fs-util.h"
+#include "store-internal.h"
 #include "store.h"
 #include "strv.h"
 
-struct Store {
-        sqlite3 *db;
-        int version;
-};
-
-static void sqlite3_finalizep(sqlite3_stmt **st) {
-        if (*st)
-                (void) sqlite3_finalize(*st);
-}
-#define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
-
 /* The one place SQLite's error space becomes errno. */
-static int errno_from_sqlite(int rc) {
+int errno_from_sqlite(int rc) {
         switch (rc & 0xff) {
         case SQLITE_OK:
         case SQLITE_ROW:
@@ -141,7 +131,7 @@ static const char * const migrations[] = {
         "ALTER TABLE content ADD COLUMN rmarkdown_version TEXT;",
 };
 
-static int exec_sql(Store *s, const char *sql) {
+int exec_sql(Store *s, const char *sql) {
         return errno_from_sqlite(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
@@ -223,7 +213,7 @@ int store_schema_version(Store *s) {
 
 /* Prepares sql and binds the variadic-free argument list: each bind is text or int64 by the
  * format character ('s' text, possibly NULL; 'i' int64). */
-static int prepare(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...) {
+int prepare(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         va_list ap;
         int r;
@@ -250,14 +240,14 @@ static int prepare(Store *s, sqlite3_stmt **ret, const char *sql, const char *fm
         return 0;
 }
 
-static int step_done(sqlite3_stmt *st) {
+int step_done(sqlite3_stmt *st) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE || rc == SQLITE_ROW)
                 return 0;
         return errno_from_sqlite(rc);
 }
 
-static char *column_strdup(sqlite3_stmt *st, int i) {
+char *column_strdup(sqlite3_stmt *st, int i) {
         const unsigned char *t = sqlite3_column_text(st, i);
         return t ? strdup((const char *) t) : NULL;
 }

@@ -30,6 +30,10 @@ typedef struct Manager {
         char *exec_helper;        /* corral-exec, the first program of every unit */
         char *hostname;
         unsigned n_starting;      /* units starting server-wide (capped by Scheduler.MaxStartingUnits) */
+        int worker_pipe[2];       /* worker threads hand their results back through it */
+        sd_event_source *worker_source;
+        unsigned n_workers;
+        struct CredCache *credcache; /* forwarded passwords (PAM.ForwardPassword) */
 } Manager;
 
 /* Creates the manager from a loaded config (taking it): dirs, store, bus, HTTP front. */

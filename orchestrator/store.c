@@ -129,6 +129,32 @@ static const char * const migrations[] = {
         "  value TEXT NOT NULL,"
         "  PRIMARY KEY (content_id, name));"
         "ALTER TABLE content ADD COLUMN rmarkdown_version TEXT;",
+        /* users, login sessions and API keys (stored hashed), content ownership, access and
+         * current-user execution (spec §4, §13) */
+        "CREATE TABLE users ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  username TEXT NOT NULL UNIQUE,"
+        "  role TEXT NOT NULL DEFAULT 'viewer' CHECK (role IN ('viewer','publisher','administrator')),"
+        "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+        "  last_login TEXT);"
+        "CREATE TABLE sessions ("
+        "  token_hash TEXT PRIMARY KEY,"
+        "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+        "  expires INTEGER NOT NULL);"
+        "CREATE TABLE api_keys ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+        "  name TEXT NOT NULL,"
+        "  key_hash TEXT NOT NULL UNIQUE,"
+        "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+        "CREATE TABLE content_acl ("
+        "  content_id INTEGER NOT NULL REFERENCES content(id) ON DELETE CASCADE,"
+        "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+        "  role TEXT NOT NULL CHECK (role IN ('viewer','collaborator')),"
+        "  PRIMARY KEY (content_id, user_id));"
+        "ALTER TABLE content ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;"
+        "ALTER TABLE content ADD COLUMN access TEXT NOT NULL DEFAULT 'all';"
+        "ALTER TABLE content ADD COLUMN run_as_current_user INTEGER NOT NULL DEFAULT 0;",
 };
 
 int exec_sql(Store *s, const char *sql) {

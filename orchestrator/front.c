@@ -4,11 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <grp.h>
+#include <pwd.h>
+
+#include <jansson.h>
+
 #include "api.h"
+#include "auth.h"
 #include "front.h"
 #include "log.h"
 #include "manager.h"
+#include "credcache.h"
 #include "pool.h"
+#include "process-kind.h"
+#include "runas.h"
+#include "store-users.h"
 
 #define CONTENT_PREFIX "/content/"
 
@@ -25,6 +35,77 @@ static const char *content_guid(const char *path, char *buf, size_t size) {
         memcpy(buf, s, n);
         buf[n] = 0;
         return s + n;
+}
+
+/* The RStudio-Connect-Credentials value for the visitor: user name and Unix groups (spec §6). */
+static char *visitor_credentials(const Identity *id) {
+        json_t *groups = json_array();
+        const char *name = id->user ? id->user->username : "";
+        struct passwd *pw = *name ? getpwnam(name) : NULL;
+        char *s = NULL;
+
+        if (pw) {
+                gid_t gids[256];
+                int n = (int) ELEMENTSOF(gids);
+                if (getgrouplist(name, pw->pw_gid, gids, &n) >= 0)
+                        for (int i = 0; i < n; i++) {
+                                struct group *g = getgrgid(gids[i]);
+                                if (g)
+                                        (void) json_array_append_new(groups, json_string(g->gr_name));
+                        }
+        }
+        json_t *o = json_pack("{s:s, s:o}", "user", name, "groups", groups);
+        if (o)
+                s = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        return s;
+}
+
+/* Whether the visitor may see content c (spec §13: access all, logged-in or acl), and whether
+ * its processes run as the visitor (spec §4: permitted by Applications.RunAsCurrentUser, opted
+ * into by the content, app and API modes only, the visitor's account in RunAs's group).
+ * Returns 0, or -401/-403 with a message in *ret_why. */
+static int access_check(Manager *m, const Content *c, const Identity *id, bool *ret_current_user, char **ret_why) {
+        _cleanup_free_ char *access = NULL, *acl = NULL;
+        int64_t owner = 0;
+        bool current_user = false;
+        int r;
+
+        r = store_content_get_access(m->store, c->id, &owner, &access, &current_user);
+        if (r < 0)
+                return -500;
+        bool logged_in = id->local || id->user;
+        bool allowed = streq(access, "all") || (streq(access, "logged-in") && logged_in) || identity_is_admin(id);
+        if (!allowed && id->user) {
+                r = store_acl_get(m->store, c->id, id->user->id, &acl);
+                allowed = (r >= 0 && acl) || id->user->id == owner;
+        }
+        if (!allowed) {
+                *ret_why = strdup(logged_in ? "You are not allowed to see this content."
+                                            : "This content needs a login: log in at /__login__ first.");
+                return logged_in ? -403 : -401;
+        }
+        ProcessKind kind = process_kind_for_app_mode(c->app_mode);
+        *ret_current_user = false;
+        if (!current_user || !m->config->run_as_current_user || !id->user || kind < 0 || kind == PROCESS_CONFIGURE_REPORT)
+                return 0;
+        r = runas_check_group_rule(id->user->username, m->config->run_as, ret_why);
+        if (r < 0) {
+                if (!*ret_why)
+                        *ret_why = strdup("Your account may not run this content.");
+                return -403;
+        }
+        if (m->config->pam_forward_password && m->credcache) {
+                char *password = NULL;
+                if (credcache_get(m->credcache, id->user->username, &password) < 0) {
+                        *ret_why = strdup("Your login has expired for starting your own processes: log in again at "
+                                          "/__login__.");
+                        return -401;
+                }
+                credcache_release(password);
+        }
+        *ret_current_user = true;
+        return 0;
 }
 
 static void serve_content(Manager *m, HttpRequest *req) {
@@ -51,7 +132,22 @@ static void serve_content(Manager *m, HttpRequest *req) {
         }
         if (c->bundle_id == 0 || !c->app_mode)
                 return (void) http_request_respond_error(req, 404, "This content has no deployed bundle yet.");
-        pool_handle_request(m, c, req);
+
+        _cleanup_(identity_done) Identity id = {};
+        _cleanup_free_ char *credentials = NULL, *why = NULL;
+        bool current_user = false;
+        r = auth_identify(m, req, &id);
+        if (r == -EACCES)
+                return (void) http_request_respond_error(req, 401, "The API key is not valid.");
+        if (r < 0)
+                return (void) http_request_respond_error(req, 500, "Cannot read the user database.");
+        r = access_check(m, c, &id, &current_user, &why);
+        if (r < 0)
+                return (void) http_request_respond_error(req, -r, why ? why : "Not allowed.");
+        credentials = visitor_credentials(&id);
+        if (!credentials)
+                return (void) http_request_respond_error(req, 500, "Out of memory.");
+        pool_handle_request(m, c, req, current_user ? id.user->username : NULL, credentials);
 }
 
 static HttpBodyMode on_head(void *userdata, HttpRequest *req, size_t *ret_max_body) {
@@ -60,6 +156,10 @@ static HttpBodyMode on_head(void *userdata, HttpRequest *req, size_t *ret_max_bo
 
         if (path_has_prefix(path, "/__api__/")) {
                 *ret_max_body = API_MAX_BODY;
+                return HTTP_BODY_BUFFER;
+        }
+        if (streq(path, "/__login__") || streq(path, "/__logout__")) {
+                *ret_max_body = 16 * 1024;
                 return HTTP_BODY_BUFFER;
         }
         if (path_has_prefix(path, CONTENT_PREFIX)) {
@@ -76,6 +176,10 @@ static void on_request(void *userdata, HttpRequest *req) {
 
         if (path_has_prefix(path, "/__api__/"))
                 return api_handle(m, req);
+        if (streq(path, "/__login__"))
+                return auth_handle_login(m, req);
+        if (streq(path, "/__logout__"))
+                return auth_handle_logout(m, req);
         if (streq(path, "/") && (streq(http_request_method(req), "GET") || streq(http_request_method(req), "HEAD"))) {
                 static const char page[] =
                         "<!DOCTYPE html><html><head><title>Corral</title></head><body><h1>Corral</h1>"

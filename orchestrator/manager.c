@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include "corral-build.h"
+#include "credcache.h"
 #include "front.h"
 #include "jobs.h"
 #include "fs-util.h"
+#include "install.h"
 #include "log.h"
 #include "manager.h"
 #include "pool.h"
@@ -20,6 +22,7 @@
 #include "strv.h"
 #include "systemd-client.h"
 #include "unit-name.h"
+#include "worker.h"
 
 static void on_unit_changed(void *userdata, const char *unit, const UnitStatus *status) {
         pool_on_unit_changed(userdata, unit, status);
@@ -64,32 +67,8 @@ static int find_exec_helper(Manager *m) {
 }
 
 static void find_interpreters(Manager *m) {
-        const Config *c = m->config;
-        int r;
-
-        if (c->r_executables && c->r_executables[0]) {
-                /* R.Executable names R; its Rscript sits beside it. */
-                _cleanup_free_ char *dir = strdup(c->r_executables[0]);
-                char *slash = dir ? strrchr(dir, '/') : NULL;
-                if (slash) {
-                        *slash = 0;
-                        if (path_join(dir, "Rscript", &m->rscript) < 0 || access(m->rscript, X_OK) < 0) {
-                                log_warning("No Rscript next to R.Executable '%s', R content cannot run.", c->r_executables[0]);
-                                m->rscript = NULL;
-                        }
-                }
-        } else {
-                r = runner_find_executable("Rscript", &m->rscript);
-                if (r < 0)
-                        log_notice("No Rscript on PATH: R content cannot run until R.Executable is set.");
-        }
-        if (c->python_enabled) {
-                r = runner_find_executable(c->python_executables && c->python_executables[0] ? c->python_executables[0]
-                                                                                              : "python3",
-                                           &m->python);
-                if (r < 0)
-                        log_notice("No python3 found: Python content cannot run until Python.Executable is set.");
-        }
+        /* Every configured installation with its version; the first of each is the default. */
+        install_find_interpreters(m);
         _cleanup_free_ char *pandoc = NULL;
         if (runner_find_executable("pandoc", &pandoc) >= 0) {
                 char *slash = strrchr(pandoc, '/');
@@ -207,6 +186,7 @@ int manager_new(Config *config, Manager **ret) {
                 return -ENOMEM;
         }
         m->config = config;
+        m->worker_pipe[0] = m->worker_pipe[1] = -EBADF;
         if (gethostname(host, sizeof host) < 0)
                 (void) snprintf(host, sizeof host, "localhost");
         host[sizeof host - 1] = 0;
@@ -247,6 +227,15 @@ int manager_new(Config *config, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
+        r = worker_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up worker threads: %m");
+        if (config->pam_forward_password) {
+                r = credcache_new(m->event, config->pam_password_lifetime_usec, &m->credcache);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the forwarded-password cache: %m");
+        }
+
         r = systemd_client_connect(m->event, on_unit_changed, m, &m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to systemd over the system bus: %m "
@@ -279,9 +268,14 @@ int manager_new(Config *config, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* Waiting requests are answered while the server still holds them; then the server goes
+         * (ending proxied exchanges, whose callbacks still find their pools); then the pools. */
+        pool_fail_all_waiters(m);
+        http_server_free(m->http);
         pool_free_all(m);
         jobs_free_all(m);
-        http_server_free(m->http);
+        worker_done(m);
+        credcache_free(m->credcache);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         store_free(m->store);
@@ -289,6 +283,8 @@ Manager *manager_free(Manager *m) {
         free(m->runner_dir);
         free(m->rscript);
         free(m->python);
+        interpreters_free(m->r_installs, m->n_r_installs);
+        interpreters_free(m->python_installs, m->n_python_installs);
         free(m->pandoc_dir);
         free(m->exec_helper);
         free(m->hostname);

@@ -18,6 +18,7 @@
 #include "content-settings.h"
 #include "sandbox.h"
 #include "scheduler.h"
+#include "store-users.h"
 #include "strv.h"
 #include "jobs.h"
 #include "unit-builder.h"
@@ -30,6 +31,7 @@
 
 typedef struct Process Process;
 typedef struct Waiter Waiter;
+typedef struct Visit Visit;
 
 struct Process {
         Pool *pool;
@@ -52,8 +54,7 @@ struct Process {
 
 struct Waiter {
         Waiter *next;
-        HttpRequest *req;
-        unsigned attempts;
+        Visit *visit;
         sd_event_source *timeout;
 };
 
@@ -65,6 +66,7 @@ struct Pool {
         char *title;
         char *prefix;             /* "/content/<guid>" */
         char *base_url;           /* Server.Address + "content/<guid>/" */
+        char *user;               /* current-user pools: the visitor all processes run as; NULL = RunAs */
         SchedulerSettings settings; /* the server's, with this content's overrides */
         Process *processes;
         Waiter *waiters;          /* FIFO */
@@ -74,26 +76,41 @@ struct Pool {
         sd_event_source *backoff_timer;
 };
 
-/* What a proxied exchange needs to find its process again when it ends: the process may be gone
- * by then, so it is looked up by key, never held by pointer. */
-typedef struct ProxyCtx {
-        Manager *manager;
-        int64_t content_id;
+/* One request on its way to a process: waiting, proxied, or retried. Pools live as long as
+ * corrald; a process may be gone when its exchange ends, so it is looked up by key, never held
+ * by pointer. */
+struct Visit {
+        Pool *pool;
+        HttpRequest *req;
         char key[JOB_KEY_LENGTH + 1];
         unsigned attempts;
-} ProxyCtx;
+        char *credentials;        /* RStudio-Connect-Credentials value */
+};
+
+static void visit_free(Visit *v) {
+        if (!v)
+                return;
+        free(v->credentials);
+        free(v);
+}
+
+/* Answers the visit's request with an error page and frees the visit. */
+static void visit_fail(Visit *v, int status, const char *message) {
+        (void) http_request_respond_error(v->req, status, message);
+        visit_free(v);
+}
 
 static void pool_dispatch_waiters(Pool *pool);
 static int process_start(Pool *pool, const Content *content, char **ret_error);
-static void route_request(Pool *pool, HttpRequest *req, unsigned attempts);
+static void route_request(Visit *v);
 static void process_arm_idle(Process *p);
 static void pool_ensure_min(Pool *pool);
 static void pool_kick_all(Manager *m);
 static void pool_note_failure(Pool *pool, const char *unit);
 
-static Pool *pool_find(Manager *m, int64_t content_id) {
+static Pool *pool_find(Manager *m, int64_t content_id, const char *user) {
         for (Pool *p = m->pools; p; p = p->next)
-                if (p->content_id == content_id)
+                if (p->content_id == content_id && (p->user && user ? streq(p->user, user) : p->user == user))
                         return p;
         return NULL;
 }
@@ -105,8 +122,8 @@ static void pool_refresh_settings(Pool *p, const Content *c) {
         json_decref(o);
 }
 
-static Pool *pool_get(Manager *m, const Content *c) {
-        Pool *p = pool_find(m, c->id);
+static Pool *pool_get(Manager *m, const Content *c, const char *user) {
+        Pool *p = pool_find(m, c->id, user);
         if (p) {
                 pool_refresh_settings(p, c);
                 return p;
@@ -116,6 +133,7 @@ static Pool *pool_get(Manager *m, const Content *c) {
                 return NULL;
         p->manager = m;
         p->content_id = c->id;
+        p->user = user ? strdup(user) : NULL;
         p->guid = strdup(c->guid);
         p->title = strdup(c->title);
         const char *addr = m->config->server_address;
@@ -124,7 +142,8 @@ static Pool *pool_get(Manager *m, const Content *c) {
                 p->prefix = NULL;
         if (asprintf(&p->base_url, "%s%scontent/%s/", addr, n > 0 && addr[n - 1] == '/' ? "" : "/", c->guid) < 0)
                 p->base_url = NULL;
-        if (!p->guid || !p->title || !p->prefix || !p->base_url) {
+        if (!p->guid || !p->title || !p->prefix || !p->base_url || (user && !p->user)) {
+                free(p->user);
                 free(p->guid);
                 free(p->title);
                 free(p->prefix);
@@ -223,43 +242,36 @@ static void pool_fail_waiters(Pool *pool, int status, const char *message) {
         Waiter *w;
         while ((w = pool->waiters)) {
                 pool->waiters = w->next;
-                (void) http_request_respond_error(w->req, status, message);
+                visit_fail(TAKE_PTR(w->visit), status, message);
                 waiter_free(w);
         }
 }
 
 static int on_waiter_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Waiter *w = userdata;
-        /* The waiter's pool is found through its request's userdata. */
-        Pool *pool = http_request_get_userdata(w->req);
 
-        pool_remove_waiter(pool, w);
-        (void) http_request_respond_error(w->req, 503,
-                                          "No process of this content became ready within Scheduler.InitTimeout.");
+        pool_remove_waiter(w->visit->pool, w);
+        visit_fail(TAKE_PTR(w->visit), 503, "No process of this content became ready within Scheduler.InitTimeout.");
         waiter_free(w);
         return 0;
 }
 
-static void pool_add_waiter(Pool *pool, HttpRequest *req, unsigned attempts) {
+static void pool_add_waiter(Visit *v) {
+        Pool *pool = v->pool;
         Manager *m = pool->manager;
         Waiter *w = calloc(1, sizeof *w);
         int r;
 
-        if (!w) {
-                (void) http_request_respond_error(req, 503, "Out of memory.");
-                return;
-        }
-        w->req = req;
-        w->attempts = attempts;
-        http_request_set_userdata(req, pool);
+        if (!w)
+                return visit_fail(v, 503, "Out of memory.");
         r = sd_event_add_time_relative(m->event, &w->timeout, CLOCK_MONOTONIC,
                                        pool->settings.init_timeout_usec + USEC_PER_SEC, 0,
                                        on_waiter_timeout, w);
         if (r < 0) {
                 free(w);
-                (void) http_request_respond_error(req, 503, "Cannot wait for a process.");
-                return;
+                return visit_fail(v, 503, "Cannot wait for a process.");
         }
+        w->visit = v;
         Waiter **tail = &pool->waiters;
         while (*tail)
                 tail = &(*tail)->next;
@@ -269,57 +281,39 @@ static void pool_add_waiter(Pool *pool, HttpRequest *req, unsigned attempts) {
 /* ---- proxying ---- */
 
 static void proxy_done(void *userdata, HttpRequest *req, int error, bool response_started, bool retriable) {
-        ProxyCtx *ctx = userdata;
-        Manager *m = ctx->manager;
-        Process *p = process_find_key(m, ctx->key);
-        Pool *pool = pool_find(m, ctx->content_id);
+        Visit *v = userdata;
+        Pool *pool = v->pool;
+        Process *p = process_find_key(pool->manager, v->key);
 
         if (p && p->connections > 0)
                 p->connections--;
-        if (error < 0 && !response_started && retriable && pool && ctx->attempts < MAX_PROXY_ATTEMPTS) {
+        if (error < 0 && !response_started && retriable && v->attempts < MAX_PROXY_ATTEMPTS) {
                 /* The process did not take the connection (it died or is being stopped): never route
                  * there again and let the scheduler pick another or start a new one. */
                 if (p && p->state != SCHED_PROC_STOPPING)
                         process_stop(p, "unreachable");
-                unsigned attempts = ctx->attempts + 1;
-                free(ctx);
-                route_request(pool, req, attempts);
+                v->attempts++;
+                route_request(v);
                 return;
         }
-        free(ctx);
-        if (p && p->connections == 0 && p->state == SCHED_PROC_READY && pool) {
-                /* Idle from now on: arm the reaper. */
-                process_arm_idle(p);
-        }
-        if (pool)
-                pool_dispatch_waiters(pool);
+        visit_free(v);
+        if (p && p->connections == 0 && p->state == SCHED_PROC_READY)
+                process_arm_idle(p); /* idle from now on: arm the reaper */
+        pool_dispatch_waiters(pool);
 }
 
-static void proxy_to(Pool *pool, Process *p, HttpRequest *req, unsigned attempts) {
-        Manager *m = pool->manager;
+static void proxy_to(Process *p, Visit *v) {
+        Pool *pool = v->pool;
         const SchedulerSettings *s = &pool->settings;
         _cleanup_strv_free_ char **set = NULL;
-        ProxyCtx *ctx;
         int r;
 
-        ctx = calloc(1, sizeof *ctx);
-        if (!ctx) {
-                (void) http_request_respond_error(req, 503, "Out of memory.");
-                return;
-        }
-        ctx->manager = m;
-        ctx->content_id = pool->content_id;
-        memcpy(ctx->key, p->key, sizeof ctx->key);
-        ctx->attempts = attempts;
-
+        memcpy(v->key, p->key, sizeof v->key);
         r = strv_extendf(&set, "RStudio-Connect-App-Base-Url: %s", pool->base_url);
         if (r >= 0)
-                r = strv_extend(&set, "RStudio-Connect-Credentials: {\"user\":\"\",\"groups\":[]}");
-        if (r < 0) {
-                free(ctx);
-                (void) http_request_respond_error(req, 503, "Out of memory.");
-                return;
-        }
+                r = strv_extendf(&set, "RStudio-Connect-Credentials: %s", v->credentials);
+        if (r < 0)
+                return visit_fail(v, 503, "Out of memory.");
         HttpProxyParams params = {
                 .port = p->port,
                 .strip_prefix = pool->prefix,
@@ -329,15 +323,14 @@ static void proxy_to(Pool *pool, Process *p, HttpRequest *req, unsigned attempts
                 .connection_timeout_usec = s->connection_timeout_usec,
                 .read_timeout_usec = s->read_timeout_usec,
                 .done = proxy_done,
-                .userdata = ctx,
+                .userdata = v,
         };
         p->connections++;
         p->idle_timer = sd_event_source_disable_unref(p->idle_timer);
-        r = http_request_proxy(req, &params);
+        r = http_request_proxy(v->req, &params);
         if (r < 0) {
                 p->connections--;
-                free(ctx);
-                (void) http_request_respond_error(req, 502, "Cannot connect to the content process.");
+                visit_fail(v, 502, "Cannot connect to the content process.");
         }
 }
 
@@ -351,7 +344,8 @@ static bool pool_in_backoff(Pool *pool) {
         return pool->backoff_until > now_usec(pool->manager);
 }
 
-static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
+static void route_request(Visit *v) {
+        Pool *pool = v->pool;
         Manager *m = pool->manager;
         SchedProcView views[64];
         Process *procs[64];
@@ -372,8 +366,7 @@ static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
                                      (double) (pool->backoff_until - now) / 1e6,
                                      pool->last_failed_unit ? pool->last_failed_unit : "corral-*") < 0)
                                 msg = NULL;
-                        (void) http_request_respond_error(req, 503, msg ? msg : "Restarting after repeated failures.");
-                        return;
+                        return visit_fail(v, 503, msg ? msg : "Restarting after repeated failures.");
                 }
                 d.start_another = false;
         }
@@ -384,15 +377,13 @@ static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
                         r = process_start(pool, content, &error);
                 if (r == -EBUSY && d.action == SCHED_WAIT) {
                         /* Too many units starting server-wide: wait for a slot (pool_kick_all). */
-                        pool_add_waiter(pool, req, attempts);
-                        return;
+                        return pool_add_waiter(v);
                 }
                 if (r < 0 && d.action == SCHED_WAIT && n == 0) {
                         _cleanup_free_ char *msg = NULL;
                         if (!error && asprintf(&msg, "Cannot start a process for this content: %s", strerror(-r)) < 0)
                                 msg = NULL;
-                        (void) http_request_respond_error(req, 503, error ? error : msg ? msg : "Cannot start a process.");
-                        return;
+                        return visit_fail(v, 503, error ? error : msg ? msg : "Cannot start a process.");
                 }
                 /* Another decision: the new process may have been refused, or changed nothing. */
                 n = pool_views(pool, views, ELEMENTSOF(views), procs);
@@ -400,21 +391,20 @@ static void route_request(Pool *pool, HttpRequest *req, unsigned attempts) {
         }
         switch (d.action) {
         case SCHED_ROUTE:
-                proxy_to(pool, procs[d.index], req, attempts);
+                proxy_to(procs[d.index], v);
                 break;
         case SCHED_WAIT:
-                pool_add_waiter(pool, req, attempts);
+                pool_add_waiter(v);
                 break;
         default: {
                 bool starting = false;
                 for (size_t i = 0; i < n; i++)
                         starting = starting || views[i].state == SCHED_PROC_STARTING;
                 if (starting)
-                        pool_add_waiter(pool, req, attempts);
+                        pool_add_waiter(v);
                 else
-                        (void) http_request_respond_error(req, 503,
-                                                          "Every process of this content is busy (Scheduler.MaxProcesses "
-                                                          "× MaxConnsPerProcess connections); try again shortly.");
+                        visit_fail(v, 503, "Every process of this content is busy (Scheduler.MaxProcesses "
+                                           "× MaxConnsPerProcess connections); try again shortly.");
         }
         }
 }
@@ -451,20 +441,28 @@ static void pool_dispatch_waiters(Pool *pool) {
                 }
                 Waiter *w = pool->waiters;
                 pool->waiters = w->next;
-                HttpRequest *req = w->req;
-                unsigned attempts = w->attempts;
+                Visit *v = TAKE_PTR(w->visit);
                 waiter_free(w);
-                proxy_to(pool, procs[d.index], req, attempts);
+                proxy_to(procs[d.index], v);
         }
 }
 
-void pool_handle_request(Manager *m, const Content *content, HttpRequest *req) {
-        Pool *pool = pool_get(m, content);
-        if (!pool) {
+void pool_handle_request(Manager *m, const Content *content, HttpRequest *req, const char *run_as_user,
+                         const char *credentials) {
+        Pool *pool = pool_get(m, content, run_as_user);
+        Visit *v = pool ? calloc(1, sizeof(Visit)) : NULL;
+
+        if (v) {
+                v->pool = pool;
+                v->req = req;
+                v->credentials = strdup(credentials);
+        }
+        if (!v || !v->credentials) {
+                visit_free(v);
                 (void) http_request_respond_error(req, 503, "Out of memory.");
                 return;
         }
-        route_request(pool, req, 0);
+        route_request(v);
 }
 
 /* ---- process lifecycle ---- */
@@ -612,7 +610,7 @@ static int process_start(Pool *pool, const Content *c, char **ret_error) {
                 free(p);
                 return r < 0 ? r : -EADDRNOTAVAIL;
         }
-        LaunchRequest req = { .kind = kind, .content = c, .job_key = p->key, .port = p->port };
+        LaunchRequest req = { .kind = kind, .content = c, .job_key = p->key, .port = p->port, .run_as_user = pool->user };
         r = launch_prepare(m, &req, &l, &error);
         if (r < 0) {
                 free(p);
@@ -758,6 +756,9 @@ static void pool_note_failure(Pool *pool, const char *unit) {
 /* Starts processes until MinProcesses are live (unless in back-off or the content has no bundle). */
 static void pool_ensure_min(Pool *pool) {
         Manager *m = pool->manager;
+
+        if (pool->user)
+                return; /* a visitor's pool lives while the visitor uses it */
         _cleanup_(content_freep) Content *c = NULL;
         SchedProcView views[64];
         Process *procs[64];
@@ -790,7 +791,10 @@ void pool_content_changed(Manager *m, int64_t content_id) {
 
         if (store_content_get_by_id(m->store, content_id, &c) < 0)
                 return;
-        pool = pool_get(m, c);
+        for (Pool *p = m->pools; p; p = p->next)
+                if (p->content_id == content_id)
+                        pool_refresh_settings(p, c);
+        pool = pool_get(m, c, NULL);
         if (!pool)
                 return;
         pool_ensure_min(pool);
@@ -807,11 +811,10 @@ void pool_reload_settings(Manager *m) {
 }
 
 void pool_stop_content(Manager *m, int64_t content_id, const char *cause) {
-        Pool *pool = pool_find(m, content_id);
-        if (!pool)
-                return;
-        for (Process *p = pool->processes; p; p = p->next)
-                process_stop(p, cause);
+        for (Pool *pool = m->pools; pool; pool = pool->next)
+                if (pool->content_id == content_id)
+                        for (Process *p = pool->processes; p; p = p->next)
+                                process_stop(p, cause);
 }
 
 int pool_stop_process(Manager *m, const char *key, const char *cause) {
@@ -843,7 +846,15 @@ static void adopt_unit(Manager *m, const char *unit, const char *key) {
                 (void) systemd_stop_unit(m->bus, unit);
                 return;
         }
-        pool = pool_get(m, c);
+        bool current_user = false;
+        (void) store_content_get_access(m->store, content_id, NULL, NULL, &current_user);
+        if (current_user) {
+                /* Its pool is a visitor's, which this record does not say: do not guess. */
+                log_notice("Stopping %s: current-user processes are not adopted.", unit);
+                (void) systemd_stop_unit(m->bus, unit);
+                return;
+        }
+        pool = pool_get(m, c, NULL);
         p = pool ? calloc(1, sizeof *p) : NULL;
         if (!p) {
                 (void) log_oom();
@@ -923,7 +934,8 @@ json_t *pool_status_json(Manager *m) {
                         waiting++;
                 double backoff = pool->backoff_until > now ? (double) (pool->backoff_until - now) / 1e6 : 0.0;
                 (void) json_array_append_new(
-                        a, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:i}", "guid", pool->guid,
+                        a, json_pack("{s:s, s:s?, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:i}", "guid", pool->guid,
+                                     "user", pool->user,
                                      "starting", starting, "ready", ready, "stopping", stopping, "connections", conns,
                                      "waiting", waiting, "failures", pool->failures, "backoff_seconds", backoff,
                                      "min_processes", pool->settings.min_processes, "max_processes",
@@ -932,11 +944,15 @@ json_t *pool_status_json(Manager *m) {
         return a;
 }
 
+void pool_fail_all_waiters(Manager *m) {
+        for (Pool *pool = m->pools; pool; pool = pool->next)
+                pool_fail_waiters(pool, 503, "corrald is shutting down.");
+}
+
 void pool_free_all(Manager *m) {
         Pool *pool;
         while ((pool = m->pools)) {
                 m->pools = pool->next;
-                pool_fail_waiters(pool, 503, "corrald is shutting down.");
                 Process *p;
                 while ((p = pool->processes)) {
                         pool->processes = p->next;
@@ -949,6 +965,7 @@ void pool_free_all(Manager *m) {
                 }
                 sd_event_source_disable_unref(pool->backoff_timer);
                 free(pool->last_failed_unit);
+                free(pool->user);
                 free(pool->guid);
                 free(pool->title);
                 free(pool->prefix);

@@ -13,8 +13,11 @@
 #include "systemd-client.h"
 
 /* Serves req (taken with HTTP_BODY_TAKE) from one of content's processes, starting one if the
- * scheduler says so. Always answers req, now or later. */
-void pool_handle_request(Manager *m, const Content *content, HttpRequest *req);
+ * scheduler says so. Always answers req, now or later. run_as_user selects a current-user pool
+ * (the visitor's own processes; NULL = the content's RunAs); credentials is the value of the
+ * RStudio-Connect-Credentials header sent to the content. */
+void pool_handle_request(Manager *m, const Content *content, HttpRequest *req, const char *run_as_user,
+                         const char *credentials);
 
 /* Feeds a unit's state change from the bus. */
 void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *status);
@@ -36,6 +39,9 @@ void pool_adopt_units(Manager *m);
 /* The scheduler's view of each content with processes: counts, waiters, start failures in a row
  * and the back-off left, as a JSON array (NULL on OOM). */
 json_t *pool_status_json(Manager *m);
+
+/* Answers every waiting request with 503 (at shutdown, before the HTTP server goes). */
+void pool_fail_all_waiters(Manager *m);
 
 /* Frees all pools (at shutdown; units keep running). */
 void pool_free_all(Manager *m);

@@ -56,7 +56,8 @@ static int refuse(char **ret_error, int r, const char *fmt, ...) {
 /* Who runs it (spec §4): installs as Applications.RunAs; a content's own RunAs must still be in
  * the primary group of Applications.RunAs at every launch. */
 static int resolve_identity(Manager *m, const LaunchRequest *req, RunAsIdentity **ret, char **ret_error) {
-        const char *user = runas_user_for_kind(process_kind_is_install(req->kind), req->content->run_as,
+        const char *user = runas_user_for_kind(process_kind_is_install(req->kind),
+                                               req->run_as_user ? req->run_as_user : req->content->run_as,
                                                m->config->run_as);
         _cleanup_free_ char *error = NULL;
         int r;
@@ -168,6 +169,7 @@ static int build_command(Manager *m, const LaunchRequest *req, const SandboxPlan
                 .entry_point = c->entry_point,
                 .port = req->port,
                 .supervisor = supervisor,
+                .params_json = req->params_json,
         };
         if (process_kind_is_r(req->kind) && !m->rscript)
                 return refuse(ret_error, -ENOENT, "Not starting: this content needs R, and no Rscript was found "

@@ -19,8 +19,10 @@ typedef struct LaunchRequest {
         const Content *content;
         const char *job_key;
         uint16_t port;            /* on-demand kinds */
+        const char *run_as_user;  /* current-user execution: the visitor's account, or NULL */
         uint64_t variant_id;      /* renders */
         uint64_t rendering_id;    /* renders */
+        const char *params_json;  /* renders: the variant's parameters as a JSON object, or NULL */
 } LaunchRequest;
 
 typedef struct Launch {

@@ -15,7 +15,9 @@ int deploy_upload(Manager *m, int64_t content_id, const void *data, size_t size,
                   char **ret_error);
 
 /* Deploys bundle_id of content_id as a task: checks the entry point (app_mode overrides the
- * bundle's), activates the bundle, stops the processes of the old one. The task's id is returned
+ * bundle's), chooses the interpreter and installs the bundle's packages in a job (install.c; the
+ * task streams the installer's lines, and a failed install leaves the old bundle live), then
+ * activates the bundle and stops the processes of the old one. The task's id is returned
  * in *ret_task_id; the task records its progress and failure itself, so deploy errors are not
  * returned here (only failures to create the task). */
 int deploy_start(Manager *m, int64_t content_id, int64_t bundle_id, const char *app_mode, char **ret_task_id);

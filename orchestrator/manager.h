@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "http-server.h"
+#include "interpreters.h"
 #include "store.h"
 
 typedef struct Pool Pool;
@@ -26,6 +27,10 @@ typedef struct Manager {
         char *runner_dir;
         char *rscript;            /* NULL when R is not installed */
         char *python;             /* NULL when Python is disabled or missing */
+        Interpreter *r_installs;  /* R.Executable (or R on PATH) with the version each reports (spec §2) */
+        size_t n_r_installs;
+        Interpreter *python_installs; /* Python.Executable (or python3 on PATH), same */
+        size_t n_python_installs;
         char *pandoc_dir;         /* dir of the pandoc on PATH, or NULL */
         char *exec_helper;        /* corral-exec, the first program of every unit */
         char *hostname;

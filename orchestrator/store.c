@@ -155,6 +155,11 @@ static const char * const migrations[] = {
         "ALTER TABLE content ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;"
         "ALTER TABLE content ADD COLUMN access TEXT NOT NULL DEFAULT 'all';"
         "ALTER TABLE content ADD COLUMN run_as_current_user INTEGER NOT NULL DEFAULT 0;",
+        /* the R and Python installations a bundle was deployed with (spec §2, issue 6) */
+        "CREATE TABLE bundle_interpreters ("
+        "  bundle_id INTEGER PRIMARY KEY REFERENCES bundles(id) ON DELETE CASCADE,"
+        "  r_executable TEXT,"
+        "  python_executable TEXT);",
 };
 
 int exec_sql(Store *s, const char *sql) {

@@ -11,6 +11,7 @@
 
 #include "content-settings.h"
 #include "fs-util.h"
+#include "install.h"
 #include "runas.h"
 #include "runner.h"
 #include "sandbox.h"
@@ -160,21 +161,32 @@ static int build_command(Manager *m, const LaunchRequest *req, const SandboxPlan
                                       "Not starting: Applications.Supervisor '%s' lies under '%s', which content "
                                       "processes cannot see (it is masked in their sandbox).", supervisor[0], mask);
         }
+        /* The interpreters the bundle's deploy chose (spec §2), and its venv (spec §11). */
+        _cleanup_strv_free_ char **interpreters = NULL;
+        _cleanup_free_ char *venv_python = NULL;
+        const char *rscript, *python;
+        install_interpreters_of_bundle(m, c->bundle_id, &rscript, &python, &interpreters);
+        if (asprintf(&venv_python, "%s/python/%lld/%lld/bin/python", m->config->data_dir, (long long) c->id,
+                     (long long) c->bundle_id) < 0)
+                return -ENOMEM;
         RunnerInput rin = {
                 .kind = req->kind,
                 .app_mode = c->app_mode,
-                .rscript = m->rscript,
-                .python = m->python,
+                .rscript = rscript,
+                .python = python,
                 .runner_dir = m->runner_dir,
                 .entry_point = c->entry_point,
                 .port = req->port,
                 .supervisor = supervisor,
                 .params_json = req->params_json,
+                .python_venv = !process_kind_is_install(req->kind) && access(venv_python, X_OK) == 0
+                                       ? CORRAL_MOUNT_DIR "/python" : NULL,
+                .install_args = req->install_args,
         };
-        if (process_kind_is_r(req->kind) && !m->rscript)
+        if (process_kind_is_r(req->kind) && !rscript)
                 return refuse(ret_error, -ENOENT, "Not starting: this content needs R, and no Rscript was found "
                               "(set R.Executable).");
-        if (!process_kind_is_r(req->kind) && !m->python)
+        if (!process_kind_is_r(req->kind) && !python)
                 return refuse(ret_error, -ENOENT, "Not starting: this content needs Python, and Python is disabled "
                               "or python3 was not found (set Python.Executable).");
         r = runner_command(&rin, &runner);
@@ -241,7 +253,7 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
         _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
         _cleanup_(sandbox_plan_freep) SandboxPlan *plan = NULL;
         _cleanup_(launch_freep) Launch *l = NULL;
-        _cleanup_free_ char *ws_root = NULL, *venv = NULL;
+        _cleanup_free_ char *ws_root = NULL, *venv = NULL, *r_library = NULL;
         const Content *c = req->content;
         json_t *settings = NULL;
         ContentLimits limits;
@@ -253,6 +265,9 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
                 return r;
         if (asprintf(&venv, "%s/python/%lld/%lld", m->config->data_dir, (long long) c->id, (long long) c->bundle_id) < 0)
                 return -ENOMEM;
+        r = install_r_library_of_bundle(m->config, c->id, c->bundle_id, &r_library);
+        if (r < 0)
+                return r;
         SandboxInput in = {
                 .kind = req->kind,
                 .config = m->config,
@@ -267,6 +282,7 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
                 .home_exists = stat(id->home, &st) == 0 && S_ISDIR(st.st_mode),
                 .has_venv = dir_exists(venv),
                 .pandoc_dir = sandbox_pandoc_dir(m->config, c->rmarkdown_version, m->pandoc_dir),
+                .r_library = r_library,
         };
         r = sandbox_plan_build(&in, &plan);
         if (r < 0)

@@ -23,6 +23,7 @@ typedef struct LaunchRequest {
         uint64_t variant_id;      /* renders */
         uint64_t rendering_id;    /* renders */
         const char *params_json;  /* renders: the variant's parameters as a JSON object, or NULL */
+        char * const *install_args; /* packrat_restore/python_restore: the installer's arguments (install.c) */
 } LaunchRequest;
 
 typedef struct Launch {

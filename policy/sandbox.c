@@ -180,6 +180,8 @@ static int plan_environment(SandboxPlan *p, const SandboxInput *in) {
                 r = strv_extendf(&p->environment, "CORRAL_PORT=%u", (unsigned) in->port);
         if (r >= 0 && !process_kind_is_install(in->kind))
                 r = strv_extendf(&p->environment, "R_CONFIG_ACTIVE=%s", c->r_config_active);
+        if (r >= 0 && process_kind_is_r(in->kind) && !process_kind_is_install(in->kind) && in->r_library)
+                r = strv_extendf(&p->environment, "R_LIBS=%s", in->r_library);
         if (r >= 0 && process_kind_is_r(in->kind) && in->pandoc_dir)
                 r = strv_extendf(&p->environment, "RSTUDIO_PANDOC=%s", in->pandoc_dir);
         return r;

@@ -33,6 +33,8 @@ typedef struct SandboxInput {
         bool home_exists;           /* the identity's home is an existing directory */
         const char *pandoc_dir;     /* RSTUDIO_PANDOC for R kinds, or NULL */
         char * const *extra_masks;  /* further dirs corrald read config from, or NULL */
+        const char *r_library;      /* R content whose install made a bundle library (a dir under
+                                     * MountDir/packrat): R_LIBS, or NULL (spec §11) */
 } SandboxInput;
 
 typedef struct SandboxPlan {

@@ -57,6 +57,32 @@ static int argv_add_supervisor(char ***argv, char * const *supervisor) {
         return 0;
 }
 
+/* Installs (spec §11): install-packrat.R with Rscript, install-python.py with the chosen Python;
+ * their arguments come from the install plan. */
+static int argv_add_installer(char ***argv, const RunnerInput *in) {
+        bool r_kind = in->kind == PROCESS_PACKRAT_RESTORE;
+        const char *interpreter = r_kind ? in->rscript : in->python;
+        _cleanup_free_ char *script = NULL;
+        int r;
+
+        if (!interpreter)
+                return -EINVAL;
+        r = path_join(in->runner_dir, r_kind ? "install-packrat.R" : "install-python.py", &script);
+        if (r < 0)
+                return r;
+        r = strv_extend(argv, interpreter);
+        if (r >= 0)
+                r = strv_extend(argv, r_kind ? "--no-save" : "-u");
+        if (r >= 0 && r_kind)
+                r = strv_extend(argv, "--no-restore");
+        if (r >= 0)
+                r = strv_extend(argv, script);
+        STRV_FOREACH(a, in->install_args)
+                if (r >= 0)
+                        r = strv_extend(argv, *a);
+        return r;
+}
+
 int runner_command(const RunnerInput *in, char ***ret) {
         _cleanup_strv_free_ char **argv = NULL;
         _cleanup_free_ char *script = NULL;
@@ -102,7 +128,9 @@ int runner_command(const RunnerInput *in, char ***ret) {
                 r = path_join(in->runner_dir, "run-wsgi.py", &script);
                 if (r < 0)
                         return r;
-                r = strv_extend(&argv, in->python);
+                /* The bundle's venv (spec §11) has the bundle's packages and the system's. */
+                r = in->python_venv ? strv_extendf(&argv, "%s/bin/python", in->python_venv)
+                                    : strv_extend(&argv, in->python);
                 if (r >= 0)
                         r = strv_extend(&argv, "-u");
                 if (r >= 0)
@@ -115,6 +143,10 @@ int runner_command(const RunnerInput *in, char ***ret) {
                         r = strv_extend(&argv, "--entry");
                 if (r >= 0)
                         r = strv_extend(&argv, in->entry_point ? in->entry_point : "app:app");
+                break;
+        case PROCESS_PACKRAT_RESTORE:
+        case PROCESS_PYTHON_RESTORE:
+                r = argv_add_installer(&argv, in);
                 break;
         default:
                 return -EOPNOTSUPP;

@@ -17,6 +17,8 @@ typedef struct RunnerInput {
         const char *entry_point;   /* python "module:object", or the R entry file; NULL = default */
         uint16_t port;
         char * const *supervisor;  /* argv prepended to the command, or NULL */
+        const char *python_venv;   /* Python content with a venv (MountDir/python): runs its bin/python */
+        char * const *install_args; /* packrat_restore/python_restore: the installer's arguments */
 } RunnerInput;
 
 /* Builds the argv (argv[0] absolute) in *ret. -EOPNOTSUPP for kinds without a runner yet,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "content-settings.h"
@@ -23,6 +24,17 @@ static int parse_assignment(const char *arg, json_t *update) {
         name = strndup(arg, (size_t) (eq - arg));
         if (!name)
                 return -ENOMEM;
+        /* Not scheduler settings, but content fields (spec §14). */
+        if (strcasecmp(name, "Access") == 0)
+                return json_object_set_new(update, "access", *(eq + 1) ? json_string(eq + 1) : json_string("acl")) < 0
+                               ? -ENOMEM : 0;
+        if (strcasecmp(name, "RunAsCurrentUser") == 0) {
+                bool b;
+                if (parse_boolean(eq + 1, &b) < 0 && *(eq + 1))
+                        return ctl_error_errno(-EINVAL, "RunAsCurrentUser: '%s' is not true or false.", eq + 1);
+                return json_object_set_new(update, "run_as_current_user", json_boolean(*(eq + 1) ? b : false)) < 0
+                               ? -ENOMEM : 0;
+        }
         api = content_setting_api_name(name);
         if (!api)
                 return ctl_error_errno(-EINVAL, "Unknown setting '%s'. Known: MinProcesses, MaxProcesses, "

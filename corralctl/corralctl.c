@@ -24,6 +24,12 @@ static const Verb verbs[] = {
         { "stop",   1, 1, verb_stop   },
         { "config", 1, 2, verb_config },
         { "content", 2, 64, verb_content },
+        { "render", 1, 1, verb_render },
+        { "jobs",   1, 1, verb_jobs   },
+        { "variant", 2, 64, verb_variant },
+        { "logs",   1, 1, verb_logs   },
+        { "user",   1, 3, verb_user   },
+        { "key",    1, 3, verb_key    },
 };
 
 static void help(void) {
@@ -49,6 +55,21 @@ static void help(void) {
                "Processes:\n"
                "  ps [GUID]                List processes and jobs (of one content item)\n"
                "  stop JOB                 Stop one process\n"
+               "  logs GUID|JOB [-f]       The journal of a content's processes or of one job\n"
+               "\n"
+               "Reports:\n"
+               "  render GUID [--variant V] [--no-activate]\n"
+               "                           Render a report (waits for the render to end)\n"
+               "  jobs GUID                Render jobs with their exit and a failed one's last lines\n"
+               "  variant list GUID | variant create GUID NAME [KEY=VALUE...]\n"
+               "  variant set GUID V KEY=VALUE... | variant schedule GUID V CALENDAR|--none\n"
+               "  variant delete GUID V    Variants of a parameterized report\n"
+               "\n"
+               "Users and keys:\n"
+               "  user list | user add NAME [ROLE] | user set-role NAME ROLE\n"
+               "                           Corral users (roles viewer, publisher, administrator)\n"
+               "  key create NAME [USER] | key list [USER] | key delete ID [USER]\n"
+               "                           API keys; a new key is printed once\n"
                "\n"
                "Configuration:\n"
                "  config check FILE        Check a corrald configuration file\n"

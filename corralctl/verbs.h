@@ -16,6 +16,13 @@ int verb_ps(CtlClient *c, const CtlArgs *args);
 int verb_stop(CtlClient *c, const CtlArgs *args);
 int verb_config(CtlClient *c, const CtlArgs *args);
 int verb_content(CtlClient *c, const CtlArgs *args);
+/* corralctl/reports.c: reports (spec §10, §14). */
+int verb_render(CtlClient *c, const CtlArgs *args);
+int verb_jobs(CtlClient *c, const CtlArgs *args);
+int verb_variant(CtlClient *c, const CtlArgs *args);
+int verb_logs(CtlClient *c, const CtlArgs *args);
+int verb_user(CtlClient *c, const CtlArgs *args);
+int verb_key(CtlClient *c, const CtlArgs *args);
 
 /* Prints v as indented JSON and a newline on stdout. Returns 0 or -EIO. */
 int ctl_print_json(const json_t *v);

@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api-users.h"
+#include "auth.h"
 #include "content-settings.h"
 #include "deploy.h"
 #include "jobs.h"
@@ -16,12 +18,20 @@
 #include "log.h"
 #include "pool.h"
 #include "process-kind.h"
+#include "reports-api.h"
+#include "render.h"
 #include "runas.h"
 #include "sandbox.h"
+#include "store-users.h"
 #include "strv.h"
 #include "unit-name.h"
 
 #define API_PREFIX "/__api__/"
+
+/* The caller of the request being answered. The loop answers one API request at a time and the
+ * handlers finish synchronously, so handlers may read it instead of taking it as a parameter. */
+static const Identity *caller;
+static HttpRequest *current_request;
 
 static void respond_json(HttpRequest *req, int status, json_t *body) {
         _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
@@ -69,13 +79,25 @@ static json_t *content_json(Manager *m, json_t *row) {
 }
 
 #define CONTENT_SELECT \
-        "SELECT id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings, created, updated FROM content"
+        "SELECT id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings, access, " \
+        "run_as_current_user = 1 AS run_as_current_user, " \
+        "(SELECT username FROM users WHERE users.id = content.owner_id) AS owner, created, updated FROM content"
 
 static void get_applications(Manager *m, HttpRequest *req) {
         json_t *rows = NULL;
         size_t i;
         json_t *row;
-        int r = store_query_json(m->store, CONTENT_SELECT " ORDER BY id", NULL, &rows);
+        char uid[32];
+        const char *params[] = { uid, NULL };
+        int r;
+
+        if (caller && !identity_is_admin(caller) && caller->user) {
+                /* What a user may see: content not restricted to an ACL, their own, and shared with them. */
+                (void) snprintf(uid, sizeof uid, "%lld", (long long) caller->user->id);
+                r = store_query_json(m->store, CONTENT_SELECT " WHERE access != 'acl' OR owner_id = ?1 OR id IN "
+                                     "(SELECT content_id FROM content_acl WHERE user_id = ?1) ORDER BY id", params, &rows);
+        } else
+                r = store_query_json(m->store, CONTENT_SELECT " ORDER BY id", NULL, &rows);
         if (r < 0)
                 return respond_errno(req, r, "content list");
         json_array_foreach(rows, i, row)
@@ -174,6 +196,12 @@ static void post_applications(Manager *m, HttpRequest *req) {
         r = guid_new(guid, sizeof guid);
         if (r >= 0)
                 r = store_content_create(m->store, guid, name, title, &id);
+        if (r >= 0 && caller && caller->user) {
+                /* A publisher's content starts private: its owner and administrators (spec §13). */
+                r = store_content_set_owner(m->store, id, caller->user->id);
+                if (r >= 0)
+                        r = store_content_set_access(m->store, id, "acl");
+        }
         if (r >= 0)
                 log_info("Created content '%s' (%s).", title, guid);
         json_decref(body);
@@ -287,6 +315,63 @@ static void patch_environment(Manager *m, HttpRequest *req, const char *id) {
         get_environment(m, req, id);
 }
 
+/* Checks the access fields of a PATCH: run_as and run_as_current_user are for administrators,
+ * access is all|logged-in|acl, acl maps user names to viewer|collaborator|null. Returns NULL when
+ * fine, else a message ("!…" for a permission refusal). */
+static const char *access_fields_invalid(Manager *m, const Content *c, json_t *body) {
+        json_t *v;
+        const char *name;
+
+        if ((json_object_get(body, "run_as") || json_object_get(body, "run_as_current_user")) &&
+            !(caller && identity_is_admin(caller)))
+                return "!only administrators may change RunAs or RunAsCurrentUser";
+        v = json_object_get(body, "run_as_current_user");
+        if (v && !json_is_boolean(v))
+                return "'run_as_current_user' must be true or false";
+        if (json_is_true(v)) {
+                ProcessKind kind = process_kind_for_app_mode(c->app_mode);
+                if (kind < 0 || kind == PROCESS_CONFIGURE_REPORT || process_kind_is_install(kind))
+                        return "only apps and APIs may run as the visiting user (RunAsCurrentUser)";
+        }
+        v = json_object_get(body, "access");
+        if (v && (!json_is_string(v) || (!streq(json_string_value(v), "all") && !streq(json_string_value(v), "logged-in") &&
+                                         !streq(json_string_value(v), "acl"))))
+                return "'access' must be \"all\", \"logged-in\" or \"acl\"";
+        v = json_object_get(body, "acl");
+        if (v && !json_is_object(v))
+                return "'acl' must map user names to \"viewer\", \"collaborator\" or null";
+        json_object_foreach(v, name, v) {
+                const char *role = json_string_value(v);
+                if (!json_is_null(v) && (!role || (!streq(role, "viewer") && !streq(role, "collaborator"))))
+                        return "'acl' roles are \"viewer\", \"collaborator\" or null";
+        }
+        return NULL;
+}
+
+static int apply_access_fields(Manager *m, const Content *c, json_t *body) {
+        json_t *v = json_object_get(body, "run_as_current_user"), *acl;
+        const char *name;
+        int r = 0;
+
+        if (v)
+                r = store_content_set_run_as_current_user(m->store, c->id, json_is_true(v));
+        if (r >= 0 && (v = json_object_get(body, "access")))
+                r = store_content_set_access(m->store, c->id, json_string_value(v));
+        acl = json_object_get(body, "acl");
+        json_object_foreach(acl, name, v) {
+                _cleanup_(user_freep) User *u = NULL;
+                if (r < 0)
+                        break;
+                /* A Unix account need not have logged in yet to be given access. */
+                r = store_user_ensure(m->store, name, USER_ROLE_VIEWER, &u);
+                if (r >= 0)
+                        r = store_acl_set(m->store, c->id, u->id, json_string_value(v));
+        }
+        if (r >= 0 && json_object_get(body, "run_as_current_user"))
+                pool_stop_content(m, c->id, "runas change");
+        return r;
+}
+
 /* PATCH applications/{id}: the title and the per-content scheduler settings (spec §7); a
  * setting given as null returns to the server default. */
 static void patch_application(Manager *m, HttpRequest *req, const char *id) {
@@ -313,10 +398,18 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
                                 json_decref(body);
                                 return respond_api_error(req, 400, "'title' must be 1–1000 printable characters");
                         }
-                } else if (streq(key, "run_as")) {
+                } else if (streq(key, "run_as") || streq(key, "run_as_current_user") || streq(key, "access") ||
+                           streq(key, "acl")) {
                         /* handled below, after the settings are known to be valid */
                 } else
                         (void) json_object_set(update, key, v);
+        }
+        const char *why = access_fields_invalid(m, c, body);
+        if (why) {
+                respond_api_error(req, why[0] == '!' ? 403 : 400, "%s", why[0] == '!' ? why + 1 : why);
+                json_decref(update);
+                json_decref(body);
+                return;
         }
         json_t *run_as = json_object_get(body, "run_as");
         if (run_as && !json_is_null(run_as)) {
@@ -347,6 +440,8 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
                 r = store_content_set_title(m->store, c->id, title);
         if (r >= 0 && run_as)
                 r = apply_run_as(m, c, json_string_value(run_as));
+        if (r >= 0)
+                r = apply_access_fields(m, c, body);
         json_decref(body);
         if (r < 0)
                 return respond_errno(req, r, "content settings");
@@ -373,6 +468,7 @@ static void delete_application(Manager *m, HttpRequest *req, const char *id) {
                 return respond_errno(req, r, "content");
         if (asprintf(&dir, "%s/apps/%lld", m->config->data_dir, (long long) c->id) >= 0)
                 (void) rm_rf(dir);
+        render_remove_content(m, c->id);
         log_info("Deleted content '%s' (%s).", c->title, c->guid);
         respond_json(req, 200, json_pack("{s:s, s:b}", "guid", c->guid, "deleted", true));
 }
@@ -550,6 +646,46 @@ static void post_process_stop(Manager *m, HttpRequest *req, const char *key) {
         respond_json(req, 200, json_pack("{s:b}", "stopped", r >= 0));
 }
 
+
+/* Whether the caller may act on content id_or_guid: administrators always; its owner and its
+ * collaborators too. */
+static bool may_edit_content(Manager *m, const Identity *id, const char *id_or_guid) {
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *acl = NULL;
+        int64_t owner = 0;
+
+        if (identity_is_admin(id))
+                return true;
+        if (!id->user || !identity_can_publish(id) || store_content_get(m->store, id_or_guid, &c) < 0)
+                return false;
+        if (store_content_get_access(m->store, c->id, &owner, NULL, NULL) >= 0 && owner == id->user->id)
+                return true;
+        return store_acl_get(m->store, c->id, id->user->id, &acl) >= 0 && acl && streq(acl, "collaborator");
+}
+
+/* Roles per route (spec §13): reading needs a login; publishing a publisher; changing content its
+ * owner, a collaborator or an administrator; processes and the scheduler's state administrators.
+ * Answers 403 itself and returns -EPERM when refused. */
+static int check_permission(Manager *m, const Identity *id, const char *method, char **seg, size_t n) {
+        bool get = streq(method, "GET") || streq(method, "HEAD");
+        const char *why = NULL;
+
+        if (streq(seg[0], "processes") || streq(seg[0], "scheduler")) {
+                if (!identity_is_admin(id))
+                        why = "only administrators see and stop processes";
+        } else if (streq(seg[0], "applications") && n == 1 && !get) {
+                if (!identity_can_publish(id))
+                        why = "publishing needs the publisher or administrator role";
+        } else if (streq(seg[0], "applications") && n >= 2 && !get) {
+                if (!may_edit_content(m, id, seg[1]))
+                        why = "changing content needs its owner, a collaborator or an administrator";
+        }
+        if (!why)
+                return 0;
+        respond_json(current_request, 403, json_pack("{s:s, s:i}", "error", why, "code", 403));
+        return -EPERM;
+}
+
 /* Splits "a/b/c" of the path after /__api__/ into at most 4 segments. */
 static size_t split_path(char *path, char **seg, size_t max) {
         size_t n = 0;
@@ -560,6 +696,7 @@ static size_t split_path(char *path, char **seg, size_t max) {
 
 void api_handle(Manager *m, HttpRequest *req) {
         const char *method = http_request_method(req);
+        current_request = req;
         _cleanup_free_ char *path = strdup(http_request_path(req) + strlen(API_PREFIX));
         char *seg[5] = {};
         size_t n;
@@ -572,13 +709,26 @@ void api_handle(Manager *m, HttpRequest *req) {
         if (n == 1 && streq(seg[0], "server_settings") && get)
                 return respond_json(req, 200, json_pack("{s:s, s:s, s:s}", "version", CORRAL_VERSION_STRING,
                                                         "product", "Corral", "hostname", m->hostname));
-        /* Everything else needs an administrator: for now, a caller on the root-only local socket. */
-        if (!http_request_is_local(req))
-                return respond_api_error(req, 401, "this API needs an administrator: use corralctl on the server "
-                                                   "(the local socket)");
+        /* Everything else needs an identity: root on the local socket, an API key, or a login. */
+        _cleanup_(identity_done) Identity id = {};
+        int r = auth_identify(m, req, &id);
+        if (r == -EACCES)
+                return respond_api_error(req, 401, "the API key is not valid");
+        if (r < 0)
+                return respond_errno(req, r, "identity");
+        if (!id.local && !id.user)
+                return respond_api_error(req, 401, "log in, or send an API key as 'Authorization: Key …'");
+        caller = &id;
         if (n == 2 && streq(seg[0], "users") && streq(seg[1], "current") && get)
-                return respond_json(req, 200, json_pack("{s:i, s:s, s:s}", "id", 0, "username", "root",
-                                                        "user_role", "administrator"));
+                return respond_json(req, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t) (id.user ? id.user->id : 0),
+                                                        "username", identity_name(&id), "user_role",
+                                                        id.local ? "administrator" : user_role_to_string(id.user->role)));
+        if (n >= 1 && (streq(seg[0], "users") || streq(seg[0], "keys")))
+                return api_users_handle(m, req, &id, seg, n);
+        r = check_permission(m, &id, method, seg, n);
+        if (r < 0)
+                return;
+        (void) req;
         if (n == 1 && streq(seg[0], "applications")) {
                 if (get)
                         return get_applications(m, req);
@@ -599,6 +749,8 @@ void api_handle(Manager *m, HttpRequest *req) {
                 return post_upload(m, req, seg[1]);
         if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "deploy") && post)
                 return post_deploy(m, req, seg[1]);
+        if ((n == 3 || n == 4) && streq(seg[0], "applications") && reports_api_handles(seg[2]))
+                return reports_api_handle(m, req, seg[1], seg[2], n == 4 ? seg[3] : NULL);
         if (n == 2 && streq(seg[0], "tasks") && get)
                 return get_task(m, req, seg[1]);
         if (n == 1 && streq(seg[0], "processes") && get)

@@ -21,6 +21,10 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                 ARG_MODE,
                 ARG_CONTENT,
                 ARG_DEFAULT,
+                ARG_VARIANT,
+                ARG_NO_ACTIVATE,
+                ARG_SCHEDULED,
+                ARG_NONE,
         };
         static const struct option options[] = {
                 { "help",    no_argument,       NULL, 'h'         },
@@ -32,6 +36,11 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                 { "mode",    required_argument, NULL, ARG_MODE    },
                 { "content", required_argument, NULL, ARG_CONTENT },
                 { "default", no_argument,       NULL, ARG_DEFAULT },
+                { "variant", required_argument, NULL, ARG_VARIANT },
+                { "no-activate", no_argument,   NULL, ARG_NO_ACTIVATE },
+                { "scheduled", no_argument,     NULL, ARG_SCHEDULED },
+                { "follow",  no_argument,       NULL, 'f'         },
+                { "none",    no_argument,       NULL, ARG_NONE    },
                 {}
         };
         CtlArgs a = {};
@@ -41,7 +50,7 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
         /* The caller may parse more than once (tests do); start getopt afresh. */
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hf", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         a.help = true;
@@ -71,6 +80,21 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                         break;
                 case ARG_DEFAULT:
                         a.use_default = true;
+                        break;
+                case ARG_VARIANT:
+                        a.variant = optarg;
+                        break;
+                case ARG_NO_ACTIVATE:
+                        a.no_activate = true;
+                        break;
+                case ARG_SCHEDULED:
+                        a.scheduled = true;
+                        break;
+                case 'f':
+                        a.follow = true;
+                        break;
+                case ARG_NONE:
+                        a.no_schedule = true;
                         break;
                 case ':':
                         (void) snprintf(msg, sizeof msg, "Option '%s' needs an argument.", argv[optind - 1]);
@@ -102,6 +126,11 @@ int ctl_parse_argv(int argc, char *argv[], const char *server_env, CtlArgs *ret)
                 return usage_error("--title, --mode and --content only go with 'deploy'.");
         if (a.use_default && (a.n_args < 2 || !streq(a.args[0], "content") || !streq(a.args[1], "set-runas")))
                 return usage_error("--default only goes with 'content set-runas'.");
+
+        if ((a.variant || a.no_activate || a.scheduled) && a.n_args > 0 && !streq(a.args[0], "render"))
+                return usage_error("--variant, --no-activate and --scheduled only go with 'render'.");
+        if (a.follow && a.n_args > 0 && !streq(a.args[0], "logs"))
+                return usage_error("-f/--follow only goes with 'logs'.");
 
         *ret = a;
         return 0;

@@ -14,6 +14,11 @@ typedef struct CtlArgs {
         const char *mode;          /* deploy --mode */
         const char *content;       /* deploy --content */
         bool use_default;          /* content set-runas --default */
+        const char *variant;       /* render --variant */
+        bool no_activate;          /* render --no-activate */
+        bool scheduled;            /* render --scheduled (from a timer: skipped while one runs) */
+        bool follow;               /* logs -f */
+        bool no_schedule;          /* variant schedule --none */
         bool help;                 /* --help: show help and exit 0 */
         bool version;              /* --version: show version and exit 0 */
         char **args;               /* the verb and its objects (points into argv) */

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "bundle-report.h"
 #include "fs-util.h"
 #include "process-kind.h"
 
@@ -344,10 +345,13 @@ int bundle_inspect(const char *dir, const char *mode_override, BundleInfo **ret,
                         b->app_mode = strdup("shiny");
                 else if (file_exists_in(dir, "app.py"))
                         b->app_mode = strdup("python-api");
+                else if (bundle_report_infer_mode(dir))
+                        b->app_mode = strdup(bundle_report_infer_mode(dir));
                 else
                         return set_error(ret_error,
                                          "bundle has no entry point: expected manifest.json with metadata.appmode, "
-                                         "app.R, ui.R and server.R, or app.py");
+                                         "app.R, ui.R and server.R, app.py, R Markdown (.Rmd, _site.yml) or "
+                                         "HTML files");
                 if (!b->app_mode)
                         return -ENOMEM;
         }
@@ -356,7 +360,9 @@ int bundle_inspect(const char *dir, const char *mode_override, BundleInfo **ret,
 
         if (streq(b->app_mode, "python-api"))
                 r = check_python_entry(dir, b, ret_error);
-        else if (streq(b->app_mode, "shiny") || streq(b->app_mode, "rmd-shiny"))
+        else if (bundle_report_handles_mode(b->app_mode))
+                r = bundle_report_check_entry(dir, b, ret_error);
+        else if (streq(b->app_mode, "shiny"))
                 r = check_shiny_entry(dir, b, ret_error);
         else
                 r = set_error(ret_error, "app mode '%s' is not supported by this Corral yet", b->app_mode);

@@ -12,6 +12,7 @@
 #include "install.h"
 #include "log.h"
 #include "pool.h"
+#include "render.h"
 #include "runas.h"
 #include "sandbox.h"
 #include "unit-name.h"
@@ -101,6 +102,12 @@ static void deploy_activate(Manager *m, Deploy *d) {
         /* Running processes serve the old bundle: stop them, new requests start fresh ones. */
         pool_stop_content(m, content_id, "deploy");
         pool_content_changed(m, content_id);
+        if (render_mode_is_report(info->app_mode)) {
+                /* A report goes live with its render (spec §10), which finishes the task. */
+                task_log(m, task, "Bundle %lld is deployed; rendering it", (long long) bundle_id);
+                render_for_deploy(m, content_id, task);
+                return;
+        }
         task_log(m, task, "Bundle %lld is live at %scontent/%s/", (long long) bundle_id, m->config->server_address,
                  c->guid);
         (void) store_task_finish(m->store, task, 0, NULL);

@@ -16,6 +16,7 @@
 #include "manager.h"
 #include "credcache.h"
 #include "pool.h"
+#include "reports-serve.h"
 #include "process-kind.h"
 #include "runas.h"
 #include "store-users.h"
@@ -144,6 +145,9 @@ static void serve_content(Manager *m, HttpRequest *req) {
         r = access_check(m, c, &id, &current_user, &why);
         if (r < 0)
                 return (void) http_request_respond_error(req, -r, why ? why : "Not allowed.");
+        /* Static content and rendered reports are files corrald serves itself (spec §10). */
+        if (reports_serves_mode(c->app_mode))
+                return reports_serve(m, c, req, rest);
         credentials = visitor_credentials(&id);
         if (!credentials)
                 return (void) http_request_respond_error(req, 500, "Out of memory.");

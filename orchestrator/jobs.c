@@ -124,9 +124,14 @@ int job_start(Manager *m, LaunchRequest *req, JobDone done, void *userdata, char
         Job *j;
         int r;
 
-        r = job_key_new(key, sizeof key);
-        if (r < 0)
-                return r;
+        /* A caller that must prepare files named after the job (a render's source copy) picks the key. */
+        if (req->job_key && job_key_is_valid(req->job_key))
+                memcpy(key, req->job_key, sizeof key);
+        else {
+                r = job_key_new(key, sizeof key);
+                if (r < 0)
+                        return r;
+        }
         req->job_key = key;
         r = launch_prepare(m, req, &l, ret_error);
         if (r < 0)

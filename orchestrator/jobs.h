@@ -14,8 +14,9 @@ typedef struct Job Job;
 /* Called once when the job's unit has ended (or could not start: end->cause "start failed"). */
 typedef void (*JobDone)(Manager *m, const char *key, const ProcessEnd *end, void *userdata);
 
-/* Starts a batch job for req (req->job_key is filled in by this call from a fresh key; the
- * caller passes a LaunchRequest with job_key NULL). The key is returned in *ret_key (at least
+/* Starts a batch job for req (req->job_key is filled in by this call from a fresh key when the
+ * caller passes a LaunchRequest with job_key NULL; a caller may instead pass a key of its own from
+ * job_key_new(); req->job_key is not to be used after the call). The key is returned in *ret_key (at least
  * JOB_KEY_LENGTH+1 bytes). On a refusal returns a negative errno with a message in *ret_error. */
 int job_start(Manager *m, LaunchRequest *req, JobDone done, void *userdata, char *ret_key, char **ret_error);
 

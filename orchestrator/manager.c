@@ -17,6 +17,7 @@
 #include "log.h"
 #include "manager.h"
 #include "pool.h"
+#include "render.h"
 #include "runner.h"
 #include "sandbox.h"
 #include "strv.h"
@@ -244,6 +245,7 @@ int manager_new(Config *config, Manager **ret) {
         if (r < 0)
                 return r;
         pool_adopt_units(m);
+        render_startup(m);
 
         socket_dir = strdup(config->socket_path);
         if (!socket_dir)

@@ -155,6 +155,32 @@ static const char * const migrations[] = {
         "ALTER TABLE content ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;"
         "ALTER TABLE content ADD COLUMN access TEXT NOT NULL DEFAULT 'all';"
         "ALTER TABLE content ADD COLUMN run_as_current_user INTEGER NOT NULL DEFAULT 0;",
+        /* reports (spec §10, issue 5): variants of a report with their parameters and schedule, and
+         * renderings (one output dir each; the active one is what viewers get). */
+        "CREATE TABLE variants ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  content_id INTEGER NOT NULL REFERENCES content(id) ON DELETE CASCADE,"
+        "  name TEXT NOT NULL,"
+        "  params TEXT,"
+        "  schedule TEXT,"
+        "  is_default INTEGER NOT NULL DEFAULT 0,"
+        "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+        "  UNIQUE (content_id, name));"
+        "CREATE TABLE renderings ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  content_id INTEGER NOT NULL REFERENCES content(id) ON DELETE CASCADE,"
+        "  variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,"
+        "  bundle_id INTEGER,"
+        "  job_key TEXT,"
+        "  tag TEXT,"
+        "  status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running','succeeded','failed')),"
+        "  activate INTEGER NOT NULL DEFAULT 1,"
+        "  active INTEGER NOT NULL DEFAULT 0,"
+        "  primary_file TEXT,"
+        "  error TEXT,"
+        "  started TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+        "  ended TEXT);"
+        "CREATE INDEX renderings_variant ON renderings(variant_id, id);",
         /* the R and Python installations a bundle was deployed with (spec §2, issue 6) */
         "CREATE TABLE bundle_interpreters ("
         "  bundle_id INTEGER PRIMARY KEY REFERENCES bundles(id) ON DELETE CASCADE,"

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fs-util.h"
 #include "runner.h"
 #include "strv.h"
@@ -55,6 +56,52 @@ static int argv_add_supervisor(char ***argv, char * const *supervisor) {
                         return r;
         }
         return 0;
+}
+
+/* Reports (spec §10): render-report.R renders a document or a site into MountDir/report;
+ * run-parameters.R serves the parameter form of a parameterized document on the port. */
+static int argv_add_report(char ***argv, const RunnerInput *in, const char *port) {
+        bool configure = in->kind == PROCESS_CONFIGURE_REPORT;
+        _cleanup_free_ char *script = NULL;
+        int r;
+
+        if (!in->rscript)
+                return -EINVAL;
+        r = path_join(in->runner_dir, configure ? "run-parameters.R" : "render-report.R", &script);
+        if (r < 0)
+                return r;
+        r = strv_extend(argv, in->rscript);
+        if (r >= 0)
+                r = strv_extend(argv, "--no-save");
+        if (r >= 0)
+                r = strv_extend(argv, "--no-restore");
+        if (r >= 0)
+                r = strv_extend(argv, script);
+        if (r >= 0 && configure) {
+                r = strv_extend(argv, "--port");
+                if (r >= 0)
+                        r = strv_extend(argv, port);
+        }
+        if (r >= 0 && !configure) {
+                r = strv_extend(argv, "--mode");
+                if (r >= 0)
+                        r = strv_extend(argv, in->kind == PROCESS_BUILD_SITE ? "site" : "document");
+                if (r >= 0)
+                        r = strv_extend(argv, "--output");
+                if (r >= 0)
+                        r = strv_extend(argv, CORRAL_MOUNT_DIR "/report");
+        }
+        if (r >= 0 && in->entry_point) {
+                r = strv_extend(argv, "--entry");
+                if (r >= 0)
+                        r = strv_extend(argv, in->entry_point);
+        }
+        if (r >= 0 && in->params_json && !configure) {
+                r = strv_extend(argv, "--params");
+                if (r >= 0)
+                        r = strv_extend(argv, in->params_json);
+        }
+        return r;
 }
 
 /* Installs (spec §11): install-packrat.R with Rscript, install-python.py with the chosen Python;
@@ -147,6 +194,11 @@ int runner_command(const RunnerInput *in, char ***ret) {
         case PROCESS_PACKRAT_RESTORE:
         case PROCESS_PYTHON_RESTORE:
                 r = argv_add_installer(&argv, in);
+                break;
+        case PROCESS_BUILD_REPORT:
+        case PROCESS_BUILD_SITE:
+        case PROCESS_CONFIGURE_REPORT:
+                r = argv_add_report(&argv, in, port);
                 break;
         default:
                 return -EOPNOTSUPP;

@@ -19,6 +19,7 @@ typedef struct RunnerInput {
         char * const *supervisor;  /* argv prepended to the command, or NULL */
         const char *python_venv;   /* Python content with a venv (MountDir/python): runs its bin/python */
         char * const *install_args; /* packrat_restore/python_restore: the installer's arguments */
+        const char *params_json;   /* build_report/build_site: the variant's parameters (JSON object), or NULL */
 } RunnerInput;
 
 /* Builds the argv (argv[0] absolute) in *ret. -EOPNOTSUPP for kinds without a runner yet,

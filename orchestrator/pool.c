@@ -22,6 +22,8 @@
 #include "strv.h"
 #include "jobs.h"
 #include "unit-builder.h"
+#include "unit-journal.h"
+#include "worker.h"
 #include "unit-name.h"
 
 #define PROBE_INTERVAL_USEC (50 * USEC_PER_MSEC)
@@ -205,6 +207,24 @@ static void pool_unlink_process(Pool *pool, Process *p) {
                 }
 }
 
+/* With a PAM session service that includes pam_systemd (Debian's su), the process leaves its unit
+ * for a logind session scope: stopping the unit alone would leave it running. Stop that scope
+ * too. */
+static void stop_session_scope(Manager *m, uint32_t pid) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+
+        if (pid == 0 || asprintf(&path, "/proc/%u/cgroup", pid) < 0 || read_full_file(path, 65536, &text, NULL) < 0)
+                return;
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *last = strrchr(line, '/');
+                if (!last || strncmp(last + 1, "session-", 8) != 0 || !strstr(last + 1, ".scope"))
+                        continue;
+                log_info("Stopping %s, the PAM session scope process %u moved into.", last + 1, pid);
+                (void) systemd_stop_unit(m->bus, last + 1);
+                return;
+        }
+}
+
 static void process_stop(Process *p, const char *cause) {
         Manager *m = p->pool->manager;
         if (p->state == SCHED_PROC_STOPPING)
@@ -218,6 +238,7 @@ static void process_stop(Process *p, const char *cause) {
         p->init_timer = sd_event_source_disable_unref(p->init_timer);
         if (systemd_stop_unit(m->bus, p->unit) < 0)
                 log_warning("Failed to ask systemd to stop %s, ignoring.", p->unit);
+        stop_session_scope(m, p->pid);
 }
 
 /* ---- waiters ---- */
@@ -667,6 +688,67 @@ static int process_start(Pool *pool, const Content *c, char **ret_error) {
         return 0;
 }
 
+/* A PAM session that could not open (systemd's 224, recorded as 70): its reason is in the journal,
+ * which may lag, so a worker looks for it; waiting requests get a page that names it. */
+typedef struct PamFailure {
+        Pool *pool;
+        char key[JOB_KEY_LENGTH + 1];
+        char *unit;
+        Waiter *waiters;
+        char *reason;
+} PamFailure;
+
+static void pam_failure_work(void *arg) {
+        PamFailure *f = arg;
+        if (unit_journal_find(f->unit, "PAM", 2 * USEC_PER_SEC, &f->reason) < 0)
+                f->reason = NULL;
+}
+
+static void pam_failure_done(Manager *m, void *arg) {
+        PamFailure *f = arg;
+        _cleanup_free_ char *msg = NULL;
+        Waiter *w;
+
+        if (f->reason)
+                (void) store_process_set_detail(m->store, f->key, f->reason);
+        if (asprintf(&msg, "The content's PAM session could not be opened (PAM.SessionService '%s'): %s. "
+                     "Recorded with exit code 70; see journalctl -u %s.", m->config->pam_session_service,
+                     f->reason ? f->reason : "no reason logged", f->unit) < 0)
+                msg = NULL;
+        while ((w = f->waiters)) {
+                f->waiters = w->next;
+                visit_fail(TAKE_PTR(w->visit), 502, msg ? msg : "The content's PAM session could not be opened.");
+                waiter_free(w);
+        }
+        free(f->unit);
+        free(f->reason);
+        free(f);
+}
+
+static void pam_failure_explain(Pool *pool, const char *key, const char *unit, bool take_waiters) {
+        PamFailure *f = calloc(1, sizeof *f);
+        bool other = false;
+
+        if (!f)
+                return;
+        f->pool = pool;
+        memcpy(f->key, key, sizeof f->key);
+        f->unit = strdup(unit);
+        for (Process *o = pool->processes; o; o = o->next)
+                other = other || (o->state != SCHED_PROC_STOPPING && !streq(o->key, key));
+        if (take_waiters && !other) {
+                f->waiters = TAKE_PTR(pool->waiters);
+                /* The worker answers them now; their own timeouts must not. */
+                for (Waiter *w = f->waiters; w; w = w->next)
+                        w->timeout = sd_event_source_disable_unref(w->timeout);
+        }
+        if (!f->unit || worker_run(pool->manager, pam_failure_work, pam_failure_done, f) < 0) {
+                pool->waiters = f->waiters; /* answered the usual way below */
+                free(f->unit);
+                free(f);
+        }
+}
+
 void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
         Process *p = process_find_unit(m, unit);
         ProcessEnd end = {};
@@ -699,6 +781,8 @@ void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
                 pool_note_failure(pool, unit);
         pool_unlink_process(pool, p);
 
+        if (streq(end.cause, "pam"))
+                pam_failure_explain(pool, p->key, unit, was_starting);
         if (was_starting && pool->waiters) {
                 bool other = false;
                 for (Process *o = pool->processes; o; o = o->next)

@@ -186,6 +186,8 @@ static const char * const migrations[] = {
         "  bundle_id INTEGER PRIMARY KEY REFERENCES bundles(id) ON DELETE CASCADE,"
         "  r_executable TEXT,"
         "  python_executable TEXT);",
+        /* why a process ended, in words (the PAM reason of a session that could not open) */
+        "ALTER TABLE processes ADD COLUMN detail TEXT;",
 };
 
 int exec_sql(Store *s, const char *sql) {
@@ -598,6 +600,14 @@ int store_process_insert(Store *s, const ProcessRecord *p) {
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     "siissssi", p->key, p->content_id, p->bundle_id, p->tag, p->unit, p->run_as, p->hostname,
                     (int64_t) p->port);
+        if (r < 0)
+                return r;
+        return step_done(st);
+}
+
+int store_process_set_detail(Store *s, const char *key, const char *detail) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = prepare(s, &st, "UPDATE processes SET detail = ? WHERE key = ?", "ss", detail, key);
         if (r < 0)
                 return r;
         return step_done(st);

@@ -90,6 +90,8 @@ int store_bundle_delete(Store *s, int64_t bundle_id);
 /* Process and job records. */
 int store_process_insert(Store *s, const ProcessRecord *p);
 int store_process_set_pid(Store *s, const char *key, int64_t pid);
+/* Why it ended, in words (e.g. the PAM reason). */
+int store_process_set_detail(Store *s, const char *key, const char *detail);
 int store_process_finish(Store *s, const char *key, const ProcessEnd *end);
 /* What the record of key says: content, bundle, port and whether it is still active (-ENOENT if none). */
 int store_process_lookup(Store *s, const char *key, int64_t *ret_content_id, int64_t *ret_bundle_id,

@@ -212,7 +212,7 @@ static int build_command(Manager *m, const LaunchRequest *req, const SandboxPlan
         return 0;
 }
 
-static int fill_unit(UnitSpec *u, SandboxPlan *plan, const LaunchRequest *req, const ContentLimits *limits) {
+static int fill_unit(Manager *m, UnitSpec *u, SandboxPlan *plan, const LaunchRequest *req, const ContentLimits *limits) {
         const char *tag = process_kind_to_tag(req->kind);
         const Content *c = req->content;
         int r;
@@ -233,6 +233,13 @@ static int fill_unit(UnitSpec *u, SandboxPlan *plan, const LaunchRequest *req, c
         u->environment = TAKE_PTR(plan->environment);
         u->temporary_filesystems = TAKE_PTR(plan->masks);
         u->timeout_stop_usec = 10 * USEC_PER_SEC;
+        /* PAM.UseSession: every process a PAM session (spec §3); Type=simple, as Type=exec with
+         * PAMName= hangs its start job on systemd 252. */
+        if (m->config->pam_use_session) {
+                u->pam_name = strdup(m->config->pam_session_service);
+                if (!u->pam_name)
+                        return -ENOMEM;
+        }
         u->memory_max = limits->memory_max;
         u->tasks_max = limits->tasks_max;
         u->cpu_quota_per_sec_usec = limits->cpu_quota_percent * 10000ULL;
@@ -305,7 +312,7 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
                 settings = c->settings ? json_loads(c->settings, 0, NULL) : NULL;
                 content_limits_apply(m->config, settings, &limits);
                 json_decref(settings);
-                r = fill_unit(l->unit, plan, req, &limits);
+                r = fill_unit(m, l->unit, plan, req, &limits);
         }
         if (r >= 0)
                 r = sandbox_workspace_root(m->config, &ws_root);

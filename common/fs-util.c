@@ -216,3 +216,19 @@ int chown_recursive(const char *path, uid_t uid, gid_t gid) {
                 return -errno;
         return 0;
 }
+
+static mode_t chmod_add_bits;
+
+static int chmod_add_cb(const char *fpath, const struct stat *sb, int typeflag, struct FTW *ftwbuf) {
+        (void) ftwbuf;
+        if (typeflag == FTW_SL || S_ISLNK(sb->st_mode))
+                return 0;
+        return chmod(fpath, (sb->st_mode & 07777) | chmod_add_bits) < 0 ? -1 : 0;
+}
+
+int chmod_add_recursive(const char *path, mode_t add) {
+        chmod_add_bits = add;
+        if (nftw(path, chmod_add_cb, 64, FTW_PHYS | FTW_MOUNT) < 0)
+                return -errno;
+        return 0;
+}

@@ -20,3 +20,5 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
 int copy_tree(const char *src, const char *dst);
 /* Changes the owner of path and everything under it (never follows links). */
 int chown_recursive(const char *path, uid_t uid, gid_t gid);
+/* Adds mode bits (e.g. S_IWGRP) to path and everything under it, links excepted. */
+int chmod_add_recursive(const char *path, mode_t add);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -174,6 +175,10 @@ int deploy_start(Manager *m, int64_t content_id, int64_t bundle_id, const char *
                 return 0;
         }
         r = chown_recursive(dir, id->uid, id->gid);
+        /* Group-writable too: current-user processes run as accounts in RunAs's primary group and
+         * share the app dir (spec §4, §5). */
+        if (r >= 0)
+                r = chmod_add_recursive(dir, S_IWGRP);
         if (r < 0) {
                 (void) task_fail(m, task, "cannot hand the app dir to the RunAs account");
                 return 0;

@@ -21,6 +21,8 @@
 #include "store-users.h"
 #include "strv.h"
 #include "jobs.h"
+#include "credcache.h"
+#include "pam-auth.h"
 #include "unit-builder.h"
 #include "unit-journal.h"
 #include "worker.h"
@@ -72,6 +74,7 @@ struct Pool {
         SchedulerSettings settings; /* the server's, with this content's overrides */
         Process *processes;
         Waiter *waiters;          /* FIFO */
+        unsigned pending_starts;  /* starts waiting for PAM credentials (count as starting) */
         unsigned failures;        /* processes in a row that ended before they were ready */
         uint64_t backoff_until;   /* CLOCK_MONOTONIC usec: no new start before */
         char *last_failed_unit;
@@ -104,6 +107,7 @@ static void visit_fail(Visit *v, int status, const char *message) {
 
 static void pool_dispatch_waiters(Pool *pool);
 static int process_start(Pool *pool, const Content *content, char **ret_error);
+static int process_launch(Pool *pool, const Content *c, char * const *extra_env, char **ret_error);
 static void route_request(Visit *v);
 static void process_arm_idle(Process *p);
 static void pool_ensure_min(Pool *pool);
@@ -180,6 +184,12 @@ static size_t pool_views(Pool *pool, SchedProcView *views, size_t max, Process *
         for (Process *p = pool->processes; p && n < max; p = p->next) {
                 views[n] = (SchedProcView) { .state = p->state, .connections = p->connections };
                 procs[n++] = p;
+        }
+        /* A start still getting its PAM credentials is a starting process to the scheduler (never
+         * routed to: only ready ones are). */
+        for (unsigned i = 0; i < pool->pending_starts && n < max; i++) {
+                views[n] = (SchedProcView) { .state = SCHED_PROC_STARTING };
+                procs[n++] = NULL;
         }
         return n;
 }
@@ -608,7 +618,7 @@ static uint16_t pick_port(void) {
         return ntohs(sa.sin_port);
 }
 
-static int process_start(Pool *pool, const Content *c, char **ret_error) {
+static int process_launch(Pool *pool, const Content *c, char * const *extra_env, char **ret_error) {
         Manager *m = pool->manager;
         _cleanup_(launch_freep) Launch *l = NULL;
         _cleanup_free_ char *error = NULL;
@@ -631,7 +641,10 @@ static int process_start(Pool *pool, const Content *c, char **ret_error) {
                 free(p);
                 return r < 0 ? r : -EADDRNOTAVAIL;
         }
-        LaunchRequest req = { .kind = kind, .content = c, .job_key = p->key, .port = p->port, .run_as_user = pool->user };
+        LaunchRequest req = {
+                .kind = kind, .content = c, .job_key = p->key, .port = p->port, .run_as_user = pool->user,
+                .extra_env = extra_env,
+        };
         r = launch_prepare(m, &req, &l, &error);
         if (r < 0) {
                 free(p);
@@ -803,6 +816,88 @@ void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *st) {
         process_free(p);
         pool_ensure_min(pool);
         pool_kick_all(m);
+}
+
+/* PAM.ForwardPassword: a visitor's process starts only after an authenticated PAM transaction
+ * with their kept password (PAM.AuthenticatedSessionService) established their credentials; its
+ * environment (KRB5CCNAME …) reaches the process. */
+typedef struct CredStart {
+        Pool *pool;
+        char *service;
+        char *user;
+        char *password;           /* locked memory, from the cache */
+        char **env;
+        char *error;
+        int result;
+} CredStart;
+
+static void cred_start_work(void *arg) {
+        CredStart *cs = arg;
+        cs->result = pam_establish_credentials(cs->service, cs->user, cs->password, &cs->env, &cs->error);
+}
+
+static void cred_start_done(Manager *m, void *arg) {
+        CredStart *cs = arg;
+        Pool *pool = cs->pool;
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *error = NULL, *msg = NULL;
+        int r = cs->result;
+
+        pool->pending_starts--;
+        credcache_release(cs->password);
+        if (r >= 0)
+                r = store_content_get_by_id(m->store, pool->content_id, &c);
+        if (r >= 0)
+                r = process_launch(pool, c, cs->env, &error);
+        if (r < 0) {
+                log_error("Cannot start a process as '%s' for content %s: %s", cs->user, pool->guid,
+                          cs->error ? cs->error : error ? error : strerror(-r));
+                if (asprintf(&msg, "Your credentials could not be established for your own process "
+                             "(PAM.AuthenticatedSessionService '%s'): %s", cs->service,
+                             cs->error ? cs->error : error ? error : strerror(-r)) < 0)
+                        msg = NULL;
+                bool live = false;
+                for (Process *o = pool->processes; o; o = o->next)
+                        live = live || o->state != SCHED_PROC_STOPPING;
+                if (!live)
+                        pool_fail_waiters(pool, cs->result == -EACCES || cs->result == -EKEYEXPIRED ? 401 : 502,
+                                          msg ? msg : "Your credentials could not be established.");
+        }
+        free(cs->service);
+        free(cs->user);
+        strv_free(cs->env);
+        free(cs->error);
+        free(cs);
+        pool_dispatch_waiters(pool);
+}
+
+static int process_start(Pool *pool, const Content *c, char **ret_error) {
+        Manager *m = pool->manager;
+        CredStart *cs;
+        int r;
+
+        if (!pool->user || !m->config->pam_forward_password || !m->credcache)
+                return process_launch(pool, c, NULL, ret_error);
+        cs = calloc(1, sizeof *cs);
+        if (!cs)
+                return -ENOMEM;
+        cs->pool = pool;
+        cs->service = strdup(m->config->pam_authenticated_session_service);
+        cs->user = strdup(pool->user);
+        r = cs->service && cs->user ? credcache_get(m->credcache, pool->user, &cs->password) : -ENOMEM;
+        if (r >= 0)
+                r = worker_run(m, cred_start_work, cred_start_done, cs);
+        if (r < 0) {
+                credcache_release(cs->password);
+                free(cs->service);
+                free(cs->user);
+                free(cs);
+                if (ret_error && r == -ENOKEY)
+                        *ret_error = strdup("Your login has expired for starting your own processes: log in again.");
+                return r;
+        }
+        pool->pending_starts++;
+        return 0;
 }
 
 static int on_backoff_end(sd_event_source *s, uint64_t usec, void *userdata) {

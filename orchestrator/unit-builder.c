@@ -85,6 +85,18 @@ static int write_env_credential(Manager *m, const LaunchRequest *req, char **ret
         r = store_env_get(m->store, req->content->id, &env);
         if (r < 0)
                 return r;
+        /* PAM's environment first: corral-exec keeps the first value of a name. */
+        if (req->extra_env) {
+                _cleanup_strv_free_ char **merged = NULL;
+                r = strv_copy(req->extra_env, &merged);
+                STRV_FOREACH(e, env)
+                        if (r >= 0)
+                                r = strv_extend(&merged, *e);
+                if (r < 0)
+                        return r;
+                strv_free(env);
+                env = TAKE_PTR(merged);
+        }
         if (strv_length(env) == 0) {
                 *ret = NULL;
                 return 0;

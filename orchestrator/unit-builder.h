@@ -20,6 +20,7 @@ typedef struct LaunchRequest {
         const char *job_key;
         uint16_t port;            /* on-demand kinds */
         const char *run_as_user;  /* current-user execution: the visitor's account, or NULL */
+        char * const *extra_env;  /* NAME=VALUE from a PAM transaction (KRB5CCNAME …), or NULL */
         uint64_t variant_id;      /* renders */
         uint64_t rendering_id;    /* renders */
         const char *params_json;  /* renders: the variant's parameters as a JSON object, or NULL */

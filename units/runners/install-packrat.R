@@ -2,7 +2,7 @@
 # Started by corrald as Applications.RunAs in a transient unit where MountDir/packrat (the package
 # cache) and MountDir/R (the installer's build library) are read-write and the bundle read-only.
 #
-# Usage: Rscript install-packrat.R --cache DIR --build DIR --bundle-lib NAME --job KEY
+# Usage: Rscript install-packrat.R --cache DIR --build DIR --bundle-lib C/B
 #                                  [--package NAME VERSION SOURCE REPO-URL]...
 #
 # The cache holds one dir per package version and R version, CACHE/<R version>/v2/library/<name>/<version>/<name>,
@@ -22,6 +22,7 @@ say <- function(...) {
   flush(stdout())
 }
 die <- function(...) {
+  if (exists("build_lib")) unlink(build_lib, recursive = TRUE)
   cat("ERROR: ", sprintf(...), "\n", sep = "")
   cat("corral: package installation failed\n")
   flush(stdout())
@@ -31,7 +32,7 @@ die <- function(...) {
 cache <- opt("--cache")
 build_root <- opt("--build")
 bundle_lib_name <- opt("--bundle-lib")
-job <- opt("--job", "job")
+job <- Sys.getenv("CORRAL_JOB_KEY", "job")
 if (is.null(cache) || is.null(build_root) || is.null(bundle_lib_name)) die("usage: --cache, --build and --bundle-lib are required")
 
 plan <- list()
@@ -87,13 +88,14 @@ download <- function(p, dest) {
   base <- sub("/+$", "", p$repo)
   file <- sprintf("%s_%s.tar.gz", p$name, p$version)
   urls <- c(sprintf("%s/src/contrib/%s", base, file), sprintf("%s/src/contrib/Archive/%s/%s", base, p$name, file))
+  why <- character()
   for (u in urls) {
     ok <- tryCatch(suppressWarnings(download.file(u, dest, quiet = TRUE, mode = "wb")) == 0,
-                   error = function(e) FALSE)
+                   error = function(e) { why <<- c(why, conditionMessage(e)); FALSE })
     if (ok && file.exists(dest) && file.size(dest) > 0) return(u)
   }
-  die("package '%s' version %s is not in repository '%s' (%s): no %s in src/contrib or src/contrib/Archive/%s",
-      p$name, p$version, p$source, p$repo, file, p$name)
+  die("package '%s' version %s is not in repository '%s' (%s): no %s in src/contrib or src/contrib/Archive/%s (%s)",
+      p$name, p$version, p$source, p$repo, file, p$name, paste(unique(why), collapse = "; "))
 }
 
 # Download what is missing, and learn its dependencies from its DESCRIPTION.
@@ -131,7 +133,6 @@ lib_dirs <- function() {
 }
 
 dir.create(build_lib, recursive = TRUE, showWarnings = FALSE)
-on.exit(unlink(build_lib, recursive = TRUE), add = TRUE)
 r_bin <- file.path(R.home("bin"), "R")
 for (n in order) {
   p <- todo[[n]]
@@ -158,6 +159,8 @@ for (n in order) {
   }
   say("%s %s: installed into the cache", p$name, p$version)
 }
+
+unlink(build_lib, recursive = TRUE)
 
 # The bundle's library: relative links into the cache, replaced as a whole.
 bundle_lib <- file.path(cache, "bundles", bundle_lib_name)

@@ -45,14 +45,23 @@ if [[ ${CORRAL_BENCH_PERF:-0} == 1 ]]; then
       command -v strace >/dev/null && timeout 2 strace -c -f -p "$CORRAL_PID" 2>&1 | head -n 12 >"$CORRAL_TEST_TMP/strace" ) &
     perf_pid=$!
 fi
-sleep 1
-get=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' --max-time 300 "$BASE/content/$guid/" || echo "none")
-say "a plain GET through corrald sent ~1 s after the client began closing: status/seconds $get"
+# Plain GETs sent while the teardown runs: one at once, one ~1 s later.
+get() {
+    curl -sS -o /dev/null -w '%{http_code} %{time_total}' --max-time 300 "$BASE/content/$guid/" || echo "none"
+}
+get >"$CORRAL_TEST_TMP/get0" &
+get0=$!
+( sleep 1; get >"$CORRAL_TEST_TMP/get1" ) &
+get1=$!
 while (( $(ls /proc/$CORRAL_PID/fd | wc -l) > 20 )); do
     (( ($(date +%s%N) - t0) / 1000000000 < 300 )) || break
-    sleep 0.5
+    sleep 0.05
 done
-say "corrald back to $(ls /proc/$CORRAL_PID/fd | wc -l) fds $(( ($(date +%s%N) - t0) / 1000000 )) ms after the client began closing; CPU meanwhile $(( $(awk '{print $14 + $15}' /proc/$CORRAL_PID/stat) - cpu0 ))0 ms (user+system; now user $(awk '{print $14}' /proc/$CORRAL_PID/stat)0 ms, system $(awk '{print $15}' /proc/$CORRAL_PID/stat)0 ms in all)"
+t_fds=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $get0 $get1
+say "a plain GET through corrald sent as the client began closing: status/seconds $(cat "$CORRAL_TEST_TMP/get0")"
+say "a plain GET through corrald sent ~1 s after the client began closing: status/seconds $(cat "$CORRAL_TEST_TMP/get1")"
+say "corrald back to $(ls /proc/$CORRAL_PID/fd | wc -l) fds $t_fds ms after the client began closing; CPU meanwhile $(( $(awk '{print $14 + $15}' /proc/$CORRAL_PID/stat) - cpu0 ))0 ms (user+system; now user $(awk '{print $14}' /proc/$CORRAL_PID/stat)0 ms, system $(awk '{print $15}' /proc/$CORRAL_PID/stat)0 ms in all)"
 wait $ws
 if [[ -n ${perf_pid:-} ]]; then
     wait "$perf_pid" || true

@@ -35,7 +35,8 @@ struct HttpProxy {
         int fd;
         sd_event_source *io;
         sd_event_source *defer;
-        uint32_t io_events;     /* UINT32_MAX before the first update */
+        uint32_t io_events;     /* without HTTP_IO_EDGE; UINT32_MAX before the first update */
+        bool io_rearm;          /* io was dispatched since its edge was last armed */
         HttpBuf out;            /* towards the backend */
         int pending_error;      /* a connect() failure reported from the defer source */
         int write_error;
@@ -587,12 +588,14 @@ static void proxy_update(HttpProxy *p) {
                 if (c->out.len < HTTP_OUT_HIGH_WATER)
                         ev |= EPOLLIN;
         }
-        if (ev == p->io_events)
+        if (ev == p->io_events && !(p->io_rearm && ev != 0))
                 return;
+        p->io_rearm = false;
         if (ev == 0)
                 r = sd_event_source_set_enabled(p->io, SD_EVENT_OFF);
         else {
-                r = sd_event_source_set_io_events(p->io, ev);
+                /* With HTTP_IO_EDGE this always re-registers, so what is still ready fires again. */
+                r = sd_event_source_set_io_events(p->io, ev | HTTP_IO_EDGE);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(p->io, SD_EVENT_ON);
         }
@@ -602,7 +605,8 @@ static void proxy_update(HttpProxy *p) {
                 p->io_events = ev;
 }
 
-/* Pumps both directions after something happened. Returns 1 if p is gone. */
+/* Pumps both directions after something happened. Returns 1 if p is gone, negative errno if the client
+ * connection failed and is gone too. */
 static int proxy_step(HttpProxy *p) {
         HttpConn *c = p->conn;
         int r;
@@ -617,7 +621,7 @@ static int proxy_step(HttpProxy *p) {
         r = http_conn_flush(c);
         if (r < 0) {
                 proxy_client_gone(p, r);
-                return 1;
+                return r;
         }
         proxy_update(p);
         http_conn_update(c);
@@ -627,6 +631,7 @@ static int proxy_step(HttpProxy *p) {
 static int proxy_io_handler(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         HttpProxy *p = userdata;
 
+        p->io_rearm = true;
         if (!p->connected) {
                 int err = 0;
                 socklen_t len = sizeof(err);
@@ -658,19 +663,21 @@ static int proxy_defer_handler(sd_event_source *source, void *userdata) {
 
 /* ---- called by the connection ---- */
 
-void http_proxy_client_event(HttpProxy *p) {
+int http_proxy_client_event(HttpProxy *p) {
         HttpConn *c = p->conn;
+        int r;
 
         if (c->read_eof) {
                 if (p->tunnel) {
                         /* Either side closing ends a tunnel; what the backend sent still goes out. */
                         proxy_end(p, 0, false, false, 0);
-                        return;
+                        return 0;
                 }
                 proxy_client_gone(p, -ECONNRESET);
-                return;
+                return -ECONNRESET;
         }
-        (void) proxy_step(p);
+        r = proxy_step(p);
+        return MIN(r, 0);
 }
 
 uint64_t http_proxy_deadline(HttpProxy *p) {
@@ -743,7 +750,8 @@ int http_request_proxy(HttpRequest *req, const HttpProxyParams *params) {
                 p->pending_error = -errno;
                 r = sd_event_add_defer(c->server->event, &p->defer, proxy_defer_handler, p);
         } else
-                r = sd_event_add_io(c->server->event, &p->io, p->fd, EPOLLOUT, proxy_io_handler, p);
+                r = sd_event_add_io(c->server->event, &p->io, p->fd, EPOLLOUT | HTTP_IO_EDGE, proxy_io_handler,
+                                    p);
         if (r < 0)
                 goto fail;
         p->io_events = EPOLLOUT;

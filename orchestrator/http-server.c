@@ -491,11 +491,12 @@ void http_conn_update(HttpConn *c) {
                 ev = EPOLLIN;
                 break;
         }
-        if (ev != c->io_events) {
+        if (ev != c->io_events || (c->io_rearm && ev != 0)) {
                 if (ev == 0)
                         r = sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
                 else {
-                        r = sd_event_source_set_io_events(c->io, ev);
+                        /* With HTTP_IO_EDGE this always re-registers, so what is still ready fires again. */
+                        r = sd_event_source_set_io_events(c->io, ev | HTTP_IO_EDGE);
                         if (r >= 0 && c->io_events == 0)
                                 r = sd_event_source_set_enabled(c->io, SD_EVENT_ON);
                 }
@@ -504,6 +505,7 @@ void http_conn_update(HttpConn *c) {
                 else
                         c->io_events = ev;
         }
+        c->io_rearm = false;
         conn_update_timer(c);
 }
 
@@ -567,12 +569,16 @@ static int conn_linger_read(HttpConn *c) {
         ssize_t n;
 
         n = recv(c->fd, buf, sizeof(buf), 0);
-        if (n < 0 && (ERRNO_IS_AGAIN(errno) || errno == EINTR))
+        if (n < 0 && (ERRNO_IS_AGAIN(errno) || errno == EINTR)) {
+                http_conn_update(c);
                 return 0;
+        }
         if (n > 0) {
                 c->head_bytes += (size_t) n;
-                if (c->head_bytes < HTTP_LINGER_MAX_BYTES)
+                if (c->head_bytes < HTTP_LINGER_MAX_BYTES) {
+                        http_conn_update(c);
                         return 0;
+                }
         }
         return conn_close(c, 0);
 }
@@ -1041,6 +1047,7 @@ static int conn_io_handler(sd_event_source *source, int fd, uint32_t revents, vo
         HttpConn *c = userdata;
         int r;
 
+        c->io_rearm = true;
         if (c->state == HTTP_CONN_HANDLER || c->state == HTTP_CONN_DONE_CALLBACK) {
                 /* Only a 100 Continue can be pending here; on failure, give up on the client but keep
                  * the request for the handler, which will find the connection closing. */
@@ -1063,8 +1070,11 @@ static int conn_io_handler(sd_event_source *source, int fd, uint32_t revents, vo
                         return conn_close(c, r);
         }
         if (c->state == HTTP_CONN_PROXY) {
-                http_proxy_client_event(c->proxy);
-                return 0;
+                r = http_proxy_client_event(c->proxy);
+                if (r < 0 || c->state == HTTP_CONN_PROXY)
+                        return 0; /* on r < 0, c is gone */
+                /* The exchange ended here (a tunnel ends when the client closes): flush and close now
+                 * rather than in another turn through the loop. */
         }
 
         for (;;) {
@@ -1143,7 +1153,7 @@ static int conn_new(HttpServer *s, int fd, bool local, const union sockaddr_any 
         s->conns = c;
         s->n_conns++;
 
-        r = sd_event_add_io(s->event, &c->io, fd, EPOLLIN, conn_io_handler, c);
+        r = sd_event_add_io(s->event, &c->io, fd, EPOLLIN | HTTP_IO_EDGE, conn_io_handler, c);
         if (r < 0) {
                 c->fd = -EBADF; /* the caller closes it */
                 http_conn_free(c);

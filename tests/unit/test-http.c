@@ -15,8 +15,10 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,6 +59,24 @@ static struct {
         bool started;
         bool retriable;
 } done_seen;
+
+/* What the kernel reports to sd-event. libsystemd calls epoll_wait() through its PLT, so this definition
+ * in the executable takes the place of libc's. */
+static struct {
+        bool on;
+        unsigned long calls;
+        unsigned long events;
+} epoll_seen;
+
+int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout) {
+        long r = syscall(SYS_epoll_pwait, epfd, events, maxevents, timeout, NULL, /* sigsetsize = */ 8);
+
+        if (epoll_seen.on) {
+                epoll_seen.calls++;
+                epoll_seen.events += r > 0 ? (unsigned long) r : 0;
+        }
+        return (int) r;
+}
 
 /* ---- the handler ---- */
 
@@ -1004,6 +1024,179 @@ static void test_proxy(void) {
         CHECK(!done_seen.retriable);
 }
 
+/* ---- many tunnels closing at once ---- */
+
+/* Shared with the children of the close storm (MAP_SHARED). */
+typedef struct Storm {
+        unsigned n;
+        int listen_fd;
+        uint16_t port;
+        int opened;             /* set by the client once every tunnel answered 101 */
+        int backend_eofs;       /* backend connections that saw corrald close them */
+} Storm;
+
+static Storm *storm;
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        REQUIRE(clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void send_all(int fd, const char *s) {
+        size_t n = strlen(s);
+
+        while (n > 0) {
+                ssize_t k = send(fd, s, n, MSG_NOSIGNAL);
+                REQUIRE(k > 0);
+                s += k;
+                n -= (size_t) k;
+        }
+}
+
+/* Reads up to the end of a response head (the tunnel carries nothing after it). */
+static void read_head(int fd, char *buf, size_t size) {
+        size_t len = 0;
+
+        buf[0] = 0;
+        while (!strstr(buf, "\r\n\r\n")) {
+                ssize_t n;
+
+                REQUIRE(len + 1 < size);
+                n = recv(fd, buf + len, size - len - 1, 0);
+                REQUIRE(n > 0);
+                len += (size_t) n;
+                buf[len] = 0;
+        }
+}
+
+/* Answers every upgrade with 101, then waits for corrald to close each backend connection. */
+static void storm_backend_main(void) {
+        _cleanup_free_ int *fds = calloc(storm->n, sizeof(int));
+        char buf[4096];
+
+        REQUIRE(fds);
+        for (unsigned i = 0; i < storm->n; i++) {
+                fds[i] = accept4(3, NULL, NULL, SOCK_CLOEXEC);
+                REQUIRE(fds[i] >= 0);
+                set_timeouts(fds[i]);
+                read_head(fds[i], buf, sizeof(buf));
+                send_all(fds[i], "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\n\r\n");
+        }
+        for (unsigned i = 0; i < storm->n; i++) {
+                if (recv(fds[i], buf, sizeof(buf), 0) == 0)
+                        __atomic_add_fetch(&storm->backend_eofs, 1, __ATOMIC_SEQ_CST);
+                close(fds[i]);
+        }
+}
+
+/* Opens n tunnels, says 'o' on fd 3, waits for 'c', closes them all at once and says 'd'. */
+static void storm_client_main(void) {
+        _cleanup_free_ int *fds = calloc(storm->n, sizeof(int));
+        char buf[4096], b;
+
+        REQUIRE(fds);
+        for (unsigned i = 0; i < storm->n; i++) {
+                fds[i] = tcp_connect(http_server_port(server));
+                send_all(fds[i], "GET /proxy/ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n"
+                                 "Connection: Upgrade\r\n\r\n");
+        }
+        for (unsigned i = 0; i < storm->n; i++) {
+                read_head(fds[i], buf, sizeof(buf));
+                CHECK(strncmp(buf, "HTTP/1.1 101 ", 13) == 0);
+        }
+        REQUIRE(write(3, "o", 1) == 1);
+        REQUIRE(read(3, &b, 1) == 1 && b == 'c');
+        for (unsigned i = 0; i < storm->n; i++)
+                close(fds[i]);
+        REQUIRE(write(3, "d", 1) == 1);
+}
+
+static int storm_opened_handler(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        char b;
+
+        if (read(fd, &b, 1) == 1 && b == 'o')
+                storm->opened = 1;
+        else
+                storm->opened = -1;
+        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
+
+/* n tunnels end at once because their client closed them all. Every one of those client sockets turns
+ * ready together, and sd-event dispatches one source per loop iteration; the sockets still waiting
+ * must not be reported by epoll again at every iteration (with level-triggered sockets that cost
+ * n²/2 events, a quadratic stall: 45 s of kernel time for 10,000 tunnels). Counted, not timed. */
+static void test_close_storm(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(sa);
+        sd_event_source *src = NULL;
+        struct rlimit rl;
+        pid_t client, backend_pid;
+        unsigned n = 400;
+        uint64_t deadline;
+        int sp[2];
+        char b;
+
+        /* corrald needs two fds per tunnel; each child holds one per tunnel. */
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+                (void) getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * n + 100)
+                n = rl.rlim_cur > 300 ? (unsigned) (rl.rlim_cur - 100) / 2 : 100;
+
+        storm = mmap(NULL, sizeof(Storm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        REQUIRE(storm != MAP_FAILED);
+        *storm = (Storm) { .n = n };
+        storm->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(storm->listen_fd >= 0);
+        REQUIRE(bind(storm->listen_fd, (struct sockaddr *) &sa, sizeof(sa)) == 0);
+        REQUIRE(listen(storm->listen_fd, SOMAXCONN) == 0);
+        REQUIRE(getsockname(storm->listen_fd, (struct sockaddr *) &sa, &len) == 0);
+        proxy_cfg = (typeof(proxy_cfg)) { .port = ntohs(sa.sin_port) };
+        done_seen = (typeof(done_seen)) {};
+        backend_pid = fork_child(storm_backend_main, storm->listen_fd);
+        storm->listen_fd = safe_close(storm->listen_fd);
+
+        REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
+        client = fork_child(storm_client_main, sp[1]);
+        sp[1] = safe_close(sp[1]);
+        REQUIRE(sd_event_add_io(event, &src, sp[0], EPOLLIN, storm_opened_handler, NULL) >= 0);
+        deadline = now_usec() + 20 * USEC_PER_SEC;
+        while (storm->opened == 0 && now_usec() < deadline)
+                REQUIRE(sd_event_run(event, 10 * USEC_PER_MSEC) >= 0);
+        src = sd_event_source_disable_unref(src);
+        REQUIRE(storm->opened == 1);
+        CHECK_INTEQ(http_server_n_connections(server), n);
+
+        /* All n FINs are in before the loop looks again. */
+        REQUIRE(write(sp[0], "c", 1) == 1);
+        REQUIRE(read(sp[0], &b, 1) == 1 && b == 'd');
+        epoll_seen = (typeof(epoll_seen)) { .on = true };
+        deadline = now_usec() + 20 * USEC_PER_SEC;
+        while (http_server_n_connections(server) > 0 && now_usec() < deadline)
+                REQUIRE(sd_event_run(event, 10 * USEC_PER_MSEC) >= 0);
+        epoll_seen.on = false;
+
+        CHECK_INTEQ(http_server_n_connections(server), 0);
+        CHECK_INTEQ(done_seen.calls, n);
+        CHECK(epoll_seen.calls > 0); /* else the hook above is not in sd-event's path */
+        /* Linear: about one event per closing client socket (old code: n²/2 and more). */
+        if (epoll_seen.events > 4 * (unsigned long) n + 64) {
+                fprintf(stderr, "%s:%d: closing %u tunnels: %lu epoll_wait() calls reported %lu events\n", __FILE__,
+                        __LINE__, n, epoll_seen.calls, epoll_seen.events);
+                test_failures++;
+        }
+        wait_child(client);
+        wait_child(backend_pid);
+        CHECK_INTEQ(storm->backend_eofs, n);
+        safe_close(sp[0]);
+        (void) munmap(storm, sizeof(Storm));
+}
+
 /* ---- timeouts, Unix socket, teardown ---- */
 
 static void client_slow(void) {
@@ -1131,6 +1324,7 @@ int main(void) {
                 REQUIRE(sd_event_run(event, 10 * USEC_PER_MSEC) >= 0);
         CHECK_INTEQ(http_server_n_connections(server), 0);
 
+        test_close_storm();
         test_free_with_proxy();
         CHECK(access(unix_path, F_OK) < 0);
 

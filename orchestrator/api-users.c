@@ -131,9 +131,9 @@ static void keys(Manager *m, HttpRequest *req, const Identity *id, const char *m
                         json_decref(body);
                         return;
                 }
-                if (owner->role < USER_ROLE_PUBLISHER && !identity_is_admin(id)) {
+                if (owner->role < USER_ROLE_PUBLISHER) {
                         json_decref(body);
-                        return reply_error(req, 403, "API keys are for publishers and administrators");
+                        return reply_error(req, 403, "API keys are for publishers and administrators: give the user one of those roles first");
                 }
                 r = auth_new_secret(key, hash);
                 if (r >= 0)

@@ -8,6 +8,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "corral-build.h"
 #include "credcache.h"
 #include "front.h"
@@ -228,6 +230,9 @@ int manager_new(Config *config, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
+        /* libsodium guards every secret corrald holds (logins, the password cache): set it up first. */
+        if (sodium_init() < 0)
+                return log_error_errno(-EIO, "Failed to initialize libsodium.");
         r = worker_setup(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up worker threads: %m");

@@ -292,9 +292,12 @@ nspawn_args=(
 for b in "${binds[@]}"; do
     nspawn_args+=(--bind="$b")
 done
+# PID 1 logs to the journal, as on a real host: corrald reads systemd's own messages about its
+# units there (the reason a PAM session could not open). Before journald runs, and if it dies,
+# systemd falls back to the console, so boot failures still show.
 nspawn_args+=(
     -- "systemd.unit=$UNIT.service" systemd.show_status=0 systemd.log_level=warning
-    systemd.log_target=console
+    systemd.log_target=journal-or-kmsg
 )
 
 harness_pid=$$

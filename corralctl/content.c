@@ -188,14 +188,40 @@ static int content_env(CtlClient *c, const CtlArgs *args) {
         return print_env_names(args, reply);
 }
 
+/* content acl GUID USER viewer|collaborator|none: who may see (and, collaborators, change) content
+ * whose Access is acl. */
+static int content_acl(CtlClient *c, const CtlArgs *args) {
+        _cleanup_json_ json_t *body = NULL, *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (args->n_args != 5)
+                return ctl_error_errno(-EINVAL, "Usage: corralctl content acl GUID USER viewer|collaborator|none");
+        const char *role = args->args[4];
+        if (!streq(role, "viewer") && !streq(role, "collaborator") && !streq(role, "none"))
+                return ctl_error_errno(-EINVAL, "Role '%s' is not viewer, collaborator or none.", role);
+        body = json_pack("{s:{s:o}}", "acl", args->args[3], streq(role, "none") ? json_null() : json_string(role));
+        if (!body)
+                return ctl_error_errno(-ENOMEM, "Out of memory.");
+        r = content_path(args->args[2], "", &path);
+        if (r < 0)
+                return r;
+        r = ctl_client_call(c, "PATCH", path, body, &reply);
+        if (r < 0)
+                return r;
+        return args->json ? ctl_print_json(reply) : 0;
+}
+
 int verb_content(CtlClient *c, const CtlArgs *args) {
         const char *sub = args->args[1];
 
+        if (streq(sub, "acl"))
+                return content_acl(c, args);
         if (streq(sub, "set"))
                 return content_set(c, args);
         if (streq(sub, "set-runas"))
                 return content_set_runas(c, args);
         if (streq(sub, "env"))
                 return content_env(c, args);
-        return ctl_error_errno(-EINVAL, "Unknown 'content' command '%s' (known: set, set-runas, env).", sub);
+        return ctl_error_errno(-EINVAL, "Unknown 'content' command '%s' (known: set, set-runas, env, acl).", sub);
 }

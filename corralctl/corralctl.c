@@ -51,6 +51,8 @@ static void help(void) {
                "  content env set GUID NAME=VALUE...\n"
                "  content env unset GUID NAME...\n"
                "  content env list GUID    The content's environment variables (names only)\n"
+               "  content acl GUID USER viewer|collaborator|none\n"
+               "                           Who may see (or change) content with Access=acl\n"
                "\n"
                "Processes:\n"
                "  ps [GUID]                List processes and jobs (of one content item)\n"

@@ -77,6 +77,10 @@ assert_eq "$code" "401" "anonymous on a publisher's private content"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/bob.jar" "$BASE/content/$mine/")
 assert_eq "$code" "403" "another user on private content"
 assert_eq "$(probe_user "$mine" "$T/alice.jar")" "corral" "the owner sees it (as RunAs)"
+CORRAL_API_KEY=$key "$CTL" --server "$BASE" content acl "$mine" bob viewer
+assert_eq "$(probe_user "$mine" "$T/bob.jar")" "corral" "a viewer on the ACL sees it"
+out=$(curl -sS -b "$T/bob.jar" -X PATCH -d '{"title":"x"}' "$BASE/__api__/applications/$mine")
+assert_contains "$out" "owner, a collaborator or an administrator" "a viewer may not change it"
 
 # --- current-user execution: each visitor runs as themselves; anonymous as RunAs; outsiders 403.
 cu=$("$CTL" deploy "$CORRAL_SOURCE_DIR/tests/fixtures/probe" --title "Current user" | tail -n 1)

@@ -220,6 +220,26 @@ static void test_every_kind(void) {
         config_free(c);
 }
 
+static void test_pandoc(void) {
+        Config *c = test_config();
+
+        /* No Pandoc dirs configured: the pandoc on PATH, whatever the rmarkdown. */
+        CHECK_STREQ(sandbox_pandoc_dir(c, "2.20", "/usr/bin"), "/usr/bin");
+        CHECK(!sandbox_pandoc_dir(c, "1.8", NULL));
+        c->pandoc1_dir = strdup("/opt/pandoc1");
+        c->pandoc2_dir = strdup("/opt/pandoc2");
+        CHECK_STREQ(sandbox_pandoc_dir(c, "1.9", "/usr/bin"), "/opt/pandoc2");
+        CHECK_STREQ(sandbox_pandoc_dir(c, "1.10", "/usr/bin"), "/opt/pandoc2");   /* numeric, not text */
+        CHECK_STREQ(sandbox_pandoc_dir(c, "2.0.1", "/usr/bin"), "/opt/pandoc2");
+        CHECK_STREQ(sandbox_pandoc_dir(c, "1.8.2", "/usr/bin"), "/opt/pandoc1");
+        CHECK_STREQ(sandbox_pandoc_dir(c, NULL, "/usr/bin"), "/opt/pandoc2");     /* unknown: modern */
+        free(c->pandoc2_dir);
+        c->pandoc2_dir = NULL;
+        CHECK_STREQ(sandbox_pandoc_dir(c, "2.0", "/usr/bin"), "/usr/bin");
+        CHECK_STREQ(sandbox_pandoc_dir(c, "1.0", "/usr/bin"), "/opt/pandoc1");
+        config_free(c);
+}
+
 static void test_runas_for_kind(void) {
         CHECK_STREQ(runas_user_for_kind(true, "alice", "corral"), "corral");   /* installs: always RunAs */
         CHECK_STREQ(runas_user_for_kind(false, "alice", "corral"), "alice");
@@ -229,6 +249,7 @@ static void test_runas_for_kind(void) {
 int main(void) {
         test_every_kind();
         test_runas_for_kind();
+        test_pandoc();
         test_app_plan();
         test_home_mounting();
         test_refusals();

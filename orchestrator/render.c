@@ -404,9 +404,55 @@ static const char *find_corralctl(void) {
         return CORRAL_CTL_INSTALLED;
 }
 
+/* The loaded timers whose names start with stem (sync: a quick question to PID 1). */
+static int list_timers(Manager *m, const char *stem, char ***ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        _cleanup_free_ char *pattern = NULL;
+        const char *name, *active;
+        int r;
+
+        if (!l || asprintf(&pattern, "%s-*.timer", stem) < 0)
+                return -ENOMEM;
+        const char *patterns[] = { pattern, NULL };
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        r = sd_bus_message_new_method_call(m->bus, &call, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(call, NULL);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(call, (char **) patterns);
+        if (r >= 0)
+                r = sd_bus_call(m->bus, call, 0, NULL, &reply);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, &active, NULL, NULL, NULL,
+                                                  NULL, NULL, NULL)) > 0)
+                if (!streq(active, "inactive") && !streq(active, "failed"))
+                        r = strv_extend(&l, name);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Stops every timer of the variant's schedules but keep (may be NULL). */
+static void stop_timers(Manager *m, const char *guid, int64_t variant_id, const char *keep) {
+        _cleanup_strv_free_ char **timers = NULL;
+        _cleanup_free_ char *stem = NULL;
+
+        if (report_schedule_unit_name(guid, variant_id, NULL, &stem) < 0 || list_timers(m, stem, &timers) < 0)
+                return (void) log_warning("Cannot list the timers of variant %lld, ignoring.", (long long) variant_id);
+        STRV_FOREACH(t, timers)
+                if (!keep || !streq(*t, keep))
+                        (void) systemd_stop_unit(m->bus, *t);
+}
+
 typedef struct ScheduleCall {
         Manager *manager;
-        char *old_timer;
+        char *guid;
+        int64_t variant_id;
+        char *timer;
         ScheduleDone done;
         void *userdata;
 } ScheduleCall;
@@ -414,7 +460,8 @@ typedef struct ScheduleCall {
 static void schedule_call_free(ScheduleCall *s) {
         if (!s)
                 return;
-        free(s->old_timer);
+        free(s->guid);
+        free(s->timer);
         free(s);
 }
 
@@ -422,8 +469,8 @@ static int on_timer_started(sd_bus_message *reply, void *userdata, sd_bus_error 
         ScheduleCall *call = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
 
-        if (!e && call->old_timer)
-                (void) systemd_stop_unit(call->manager->bus, call->old_timer);
+        if (!e)
+                stop_timers(call->manager, call->guid, call->variant_id, call->timer);
         if (call->done)
                 call->done(call->manager, e ? e->message : NULL, call->userdata);
         schedule_call_free(call);
@@ -504,32 +551,30 @@ static int schedule_message(Manager *m, const char *guid, int64_t variant_id, co
 int render_schedule_set(Manager *m, const char *guid, int64_t variant_id, const char *old_spec, const char *new_spec,
                         ScheduleDone done, void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
-        _cleanup_free_ char *timer = NULL, *service = NULL;
+        _cleanup_free_ char *stem = NULL, *service = NULL;
+        char nonce[JOB_KEY_LENGTH + 1];
         ScheduleCall *call;
         int r;
 
+        if (!new_spec) {
+                stop_timers(m, guid, variant_id, NULL);
+                if (done)
+                        done(m, NULL, userdata);
+                return 0;
+        }
         call = calloc(1, sizeof *call);
         if (!call)
                 return -ENOMEM;
-        *call = (ScheduleCall) { .manager = m, .done = done, .userdata = userdata };
-        if (old_spec && (!new_spec || !streq(old_spec, new_spec)) &&
-            report_schedule_unit_name(guid, variant_id, old_spec, "timer", &call->old_timer) < 0) {
-                schedule_call_free(call);
-                return -ENOMEM;
-        }
-        if (!new_spec) {
-                if (call->old_timer)
-                        (void) systemd_stop_unit(m->bus, call->old_timer);
-                if (done)
-                        done(m, NULL, userdata);
-                schedule_call_free(call);
-                return 0;
-        }
-        r = report_schedule_unit_name(guid, variant_id, new_spec, "timer", &timer);
+        *call = (ScheduleCall) { .manager = m, .variant_id = variant_id, .done = done, .userdata = userdata };
+        call->guid = strdup(guid);
+        r = call->guid ? report_schedule_unit_name(guid, variant_id, new_spec, &stem) : -ENOMEM;
         if (r >= 0)
-                r = report_schedule_unit_name(guid, variant_id, new_spec, "service", &service);
+                r = job_key_new(nonce, sizeof nonce);
+        if (r >= 0 && (asprintf(&call->timer, "%s-%.8s.timer", stem, nonce) < 0 ||
+                       asprintf(&service, "%s-%.8s.service", stem, nonce) < 0))
+                r = -ENOMEM;
         if (r >= 0)
-                r = schedule_message(m, guid, variant_id, new_spec, timer, service, &msg);
+                r = schedule_message(m, guid, variant_id, new_spec, call->timer, service, &msg);
         if (r >= 0)
                 r = sd_bus_call_async(m->bus, NULL, msg, on_timer_started, call, 0);
         if (r < 0) {
@@ -540,8 +585,7 @@ int render_schedule_set(Manager *m, const char *guid, int64_t variant_id, const 
 }
 
 static void on_startup_schedule(Manager *m, const char *error, void *userdata) {
-        /* "already exists": the timer outlived the previous corrald, which is what we want. */
-        if (error && !strstr(error, "already exists"))
+        if (error)
                 log_warning("Cannot restore a report schedule, ignoring: %s", error);
 }
 
@@ -554,9 +598,15 @@ void render_startup(Manager *m) {
         if (report_variant_list_scheduled(m->store, &rows) < 0)
                 return (void) log_warning("Failed to read the report schedules, ignoring.");
         json_array_foreach(rows, i, row) {
+                _cleanup_strv_free_ char **running = NULL;
+                _cleanup_free_ char *stem = NULL;
                 const char *guid = json_string_value(json_object_get(row, "guid"));
                 const char *spec = json_string_value(json_object_get(row, "schedule"));
                 int64_t id = json_integer_value(json_object_get(row, "id"));
+                /* A timer of this very schedule outlived the previous corrald: keep it. */
+                if (report_schedule_unit_name(guid, id, spec, &stem) >= 0 && list_timers(m, stem, &running) >= 0 &&
+                    strv_length(running) > 0)
+                        continue;
                 if (render_schedule_set(m, guid, id, NULL, spec, on_startup_schedule, NULL) < 0)
                         log_warning("Cannot restore the schedule of variant %lld, ignoring.", (long long) id);
         }

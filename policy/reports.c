@@ -156,21 +156,22 @@ bool report_calendar_is_plausible(const char *spec) {
         return true;
 }
 
-int report_schedule_unit_name(const char *guid, int64_t variant_id, const char *spec, const char *suffix,
-                              char **ret) {
+int report_schedule_unit_name(const char *guid, int64_t variant_id, const char *spec, char **ret) {
         char short_guid[9];
         uint32_t h = 2166136261U; /* FNV-1a: a name, not a secret */
         size_t n = 0;
 
-        if (!guid || !spec || !suffix || variant_id <= 0)
+        if (!guid || variant_id <= 0)
                 return -EINVAL;
         for (const char *p = guid; *p && n < 8; p++)
                 if (*p != '-')
                         short_guid[n++] = *p;
         short_guid[n] = 0;
+        if (!spec)
+                return asprintf(ret, "corral-schedule-%s-%lld", short_guid, (long long) variant_id) < 0 ? -ENOMEM : 0;
         for (const unsigned char *s = (const unsigned char *) spec; *s; s++)
                 h = (h ^ *s) * 16777619U;
-        if (asprintf(ret, "corral-schedule-%s-%lld-%08x.%s", short_guid, (long long) variant_id, h, suffix) < 0)
+        if (asprintf(ret, "corral-schedule-%s-%lld-%08x", short_guid, (long long) variant_id, h) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -39,8 +39,8 @@ bool report_variant_name_is_valid(const char *name);
  * systemd accepts the expression is systemd's to say (it answers with its reason). */
 bool report_calendar_is_plausible(const char *spec);
 
-/* The name of the timer of one variant's schedule: corral-schedule-<short guid>-<variant id>-<hash of
- * spec>.timer (the service it starts has the same name ending in .service). A new expression gets a
- * new name, so replacing a schedule never races with the removal of the old timer. */
-int report_schedule_unit_name(const char *guid, int64_t variant_id, const char *spec, const char *suffix,
-                              char **ret);
+/* The stem of the units of one variant's schedule: corral-schedule-<short guid>-<variant id>-<hash of
+ * spec>, or with spec NULL the stem shared by all schedules of the variant. Corral adds "-<nonce>.timer"
+ * (and the same name in .service, for the service it starts): every timer has a fresh name, so
+ * re-creating one never collides with a unit of an earlier one that is still loaded. */
+int report_schedule_unit_name(const char *guid, int64_t variant_id, const char *spec, char **ret);

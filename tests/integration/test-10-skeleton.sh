@@ -98,6 +98,7 @@ assert_contains "$ws" "101" "websocket upgrade"
 assert_contains "$ws" "config" "shiny's first websocket message"
 
 # --- idle reaping: after IdleTimeout the unit is gone and recorded 'idle'; the next request works.
+curl -fsS -o /dev/null "$BASE/content/$flask/"
 unit=$(unit_of "$flask")
 [[ -n $unit ]] || fail "no active process of the flask content"
 wait_for "! systemctl is-active --quiet '$unit'" 8 || fail "$unit still running after IdleTimeout"

@@ -21,6 +21,9 @@ packages=(
     util-linux mount procps iproute2 coreutils
     # tests and demo
     curl sqlite3 python3 python3-flask python3-waitress gunicorn
+    # package installs: venvs and pip for python_restore, compilers and headers for R
+    # packages built from source (r-base-dev)
+    python3-venv python3-pip r-base-dev
     r-base-core r-cran-shiny r-cran-httpuv r-cran-rmarkdown pandoc valgrind
 )
 

@@ -298,7 +298,7 @@ deploy_refused "'1app:app'" "python entrypoint 1app:app" "$APP" \
     'file:manifest.json:{"metadata": {"appmode": "python-api", "entrypoint": "1app:app"}}'
 deploy_refused "'metadata.primary_rmd' must be a string" "primary_rmd is a list" "file:app.R:x" \
     'file:manifest.json:{"metadata": {"appmode": "shiny", "primary_rmd": [1]}}'
-deploy_refused "not supported" "static mode" "file:index.html:x" 'file:manifest.json:{"metadata": {"appmode": "static"}}'
+deploy_refused "no index.html" "static mode without a page" "file:README:x" 'file:manifest.json:{"metadata": {"appmode": "static"}}'
 deploy_refused "no entry point" "nothing to run" "file:README:x"
 healthy "bad manifests" "$flask" "$victim"
 

@@ -240,6 +240,30 @@ static void test_pandoc(void) {
         config_free(c);
 }
 
+/* A bundle library (spec §11) is R_LIBS for R content, never for the installer itself. */
+static void test_r_library(void) {
+        Config *c = test_config();
+        SandboxPlan *p = NULL;
+        SandboxInput in = {
+                .kind = PROCESS_RUN_APP, .config = c, .identity = &alice, .content_guid = "g-1",
+                .content_id = 4, .bundle_id = 7, .job_key = "00112233445566ff", .port = 40001,
+                .r_library = "/opt/corral/mnt/packrat/bundles/4/7",
+        };
+
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK_STREQ(env_get(p, "R_LIBS"), "/opt/corral/mnt/packrat/bundles/4/7");
+        p = sandbox_plan_free(p);
+        in.kind = PROCESS_PACKRAT_RESTORE;
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK(!env_get(p, "R_LIBS"));
+        p = sandbox_plan_free(p);
+        in.kind = PROCESS_RUN_PYTHON_API;
+        CHECK_INTEQ(sandbox_plan_build(&in, &p), 0);
+        CHECK(!env_get(p, "R_LIBS"));
+        sandbox_plan_free(p);
+        config_free(c);
+}
+
 static void test_runas_for_kind(void) {
         CHECK_STREQ(runas_user_for_kind(true, "alice", "corral"), "corral");   /* installs: always RunAs */
         CHECK_STREQ(runas_user_for_kind(false, "alice", "corral"), "alice");
@@ -249,6 +273,7 @@ static void test_runas_for_kind(void) {
 int main(void) {
         test_every_kind();
         test_runas_for_kind();
+        test_r_library();
         test_pandoc();
         test_app_plan();
         test_home_mounting();

@@ -155,8 +155,9 @@ assert_contains "$page" "libs: /opt/corral/mnt/packrat/bundles/" "R_LIBS points 
 
 # --- 2. a second bundle reuses the cache (nothing rebuilt); the install runs as corral even when
 # the content has its own RunAs.
-useradd --groups corral alice 2>/dev/null || true
-"$CTL" content set-runas "$guid" alice >/dev/null || fail "set-runas alice"
+useradd --groups corral pkgowner
+on_exit "userdel pkgowner"
+"$CTL" content set-runas "$guid" pkgowner >/dev/null || fail "set-runas pkgowner"
 sed -i 's/fluidPage(/fluidPage(p("bundle two"), /' "$T/app1/app.R"
 out=$(deploy_log "$T/app1" --content "$guid") || fail "second deploy failed: $out"
 assert_contains "$out" "corralbase 0.1.0: already in the cache, reused"

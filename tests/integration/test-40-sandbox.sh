@@ -21,8 +21,11 @@ mkdir -p /etc/corral
 echo secret >/etc/corral/probe-secret
 
 # alice is in corral's primary group, bob is not; both have homes.
-useradd --create-home --groups corral alice
-useradd --create-home bob
+# (Tests share one container: an earlier test may have made these accounts.)
+id alice >/dev/null 2>&1 || useradd --create-home alice
+id bob >/dev/null 2>&1 || useradd --create-home bob
+usermod -G corral alice
+usermod -G "" bob
 echo "alice's file" >/home/alice/mine.txt
 chown alice: /home/alice/mine.txt
 

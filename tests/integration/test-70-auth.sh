@@ -19,12 +19,14 @@ sed -i 's/^Applications:$/Applications:\n  RunAsCurrentUser: true/' "$config"
 cp "$CORRAL_SOURCE_DIR"/pam/corral* /etc/pam.d/
 
 # alice and bob are in corral's primary group; carol is not.
+# (Tests share one container: an earlier test may have made some of these accounts.)
 for u in alice bob carol; do
-    useradd --create-home "$u"
+    id "$u" >/dev/null 2>&1 || useradd --create-home "$u"
     echo "$u:pw-of-$u-Zq9" | chpasswd
 done
-usermod -aG corral alice
-usermod -aG corral bob
+usermod -G corral alice
+usermod -G corral bob
+usermod -G "" carol
 
 login() { # login USER PASSWORD COOKIEJAR → HTTP status; the jar gets the session cookie
     curl -sS -o "$T/login.out" -D "$T/login.headers" -c "$3" -w '%{http_code}' -H 'Content-Type: application/json' \

@@ -145,12 +145,23 @@ static void serve_content(Manager *m, HttpRequest *req) {
         r = access_check(m, c, &id, &current_user, &why);
         if (r < 0)
                 return (void) http_request_respond_error(req, -r, why ? why : "Not allowed.");
+        /* A parameterized document's form runs as an on-demand process (configure_report). */
+        bool form = streq(c->app_mode, "rmd-static") && strncmp(rest, "/" PARAMETERS_PATH, strlen(PARAMETERS_PATH) + 1) == 0;
+        if (form && rest[strlen(PARAMETERS_PATH) + 1] == 0) {
+                _cleanup_free_ char *loc = NULL;
+                if (asprintf(&loc, "Location: %s/", http_request_path(req)) < 0)
+                        return (void) http_request_respond_error(req, 500, "Out of memory.");
+                char *headers[] = { loc, NULL };
+                return (void) http_request_respond(req, 301, NULL, NULL, 0, headers);
+        }
         /* Static content and rendered reports are files corrald serves itself (spec §10). */
-        if (reports_serves_mode(c->app_mode))
+        if (!form && reports_serves_mode(c->app_mode))
                 return reports_serve(m, c, req, rest);
         credentials = visitor_credentials(&id);
         if (!credentials)
                 return (void) http_request_respond_error(req, 500, "Out of memory.");
+        if (form)
+                return pool_handle_request_kind(m, c, PROCESS_CONFIGURE_REPORT, req, NULL, credentials);
         pool_handle_request(m, c, req, current_user ? id.user->username : NULL, credentials);
 }
 

@@ -71,6 +71,7 @@ struct Pool {
         char *prefix;             /* "/content/<guid>" */
         char *base_url;           /* Server.Address + "content/<guid>/" */
         char *user;               /* current-user pools: the visitor all processes run as; NULL = RunAs */
+        ProcessKind kind;         /* what its processes run: the content's app, or its parameter form */
         SchedulerSettings settings; /* the server's, with this content's overrides */
         Process *processes;
         Waiter *waiters;          /* FIFO */
@@ -114,9 +115,10 @@ static void pool_ensure_min(Pool *pool);
 static void pool_kick_all(Manager *m);
 static void pool_note_failure(Pool *pool, const char *unit);
 
-static Pool *pool_find(Manager *m, int64_t content_id, const char *user) {
+static Pool *pool_find(Manager *m, int64_t content_id, const char *user, ProcessKind kind) {
         for (Pool *p = m->pools; p; p = p->next)
-                if (p->content_id == content_id && (p->user && user ? streq(p->user, user) : p->user == user))
+                if (p->content_id == content_id && p->kind == kind &&
+                    (p->user && user ? streq(p->user, user) : p->user == user))
                         return p;
         return NULL;
 }
@@ -128,8 +130,11 @@ static void pool_refresh_settings(Pool *p, const Content *c) {
         json_decref(o);
 }
 
-static Pool *pool_get(Manager *m, const Content *c, const char *user) {
-        Pool *p = pool_find(m, c->id, user);
+/* The pool of content c's processes of kind (the app's own kind for -EINVAL), for user. */
+static Pool *pool_get_kind(Manager *m, const Content *c, const char *user, ProcessKind kind) {
+        if (kind < 0)
+                kind = process_kind_for_app_mode(c->app_mode);
+        Pool *p = pool_find(m, c->id, user, kind);
         if (p) {
                 pool_refresh_settings(p, c);
                 return p;
@@ -139,14 +144,17 @@ static Pool *pool_get(Manager *m, const Content *c, const char *user) {
                 return NULL;
         p->manager = m;
         p->content_id = c->id;
+        p->kind = kind;
         p->user = user ? strdup(user) : NULL;
         p->guid = strdup(c->guid);
         p->title = strdup(c->title);
         const char *addr = m->config->server_address;
         size_t n = strlen(addr);
-        if (asprintf(&p->prefix, "/content/%s", c->guid) < 0)
+        /* The parameter form lives under the report's own URL. */
+        const char *sub = kind == PROCESS_CONFIGURE_REPORT ? "/" PARAMETERS_PATH : "";
+        if (asprintf(&p->prefix, "/content/%s%s", c->guid, sub) < 0)
                 p->prefix = NULL;
-        if (asprintf(&p->base_url, "%s%scontent/%s/", addr, n > 0 && addr[n - 1] == '/' ? "" : "/", c->guid) < 0)
+        if (asprintf(&p->base_url, "%s%scontent/%s%s/", addr, n > 0 && addr[n - 1] == '/' ? "" : "/", c->guid, sub) < 0)
                 p->base_url = NULL;
         if (!p->guid || !p->title || !p->prefix || !p->base_url || (user && !p->user)) {
                 free(p->user);
@@ -161,6 +169,10 @@ static Pool *pool_get(Manager *m, const Content *c, const char *user) {
         p->next = m->pools;
         m->pools = p;
         return p;
+}
+
+static Pool *pool_get(Manager *m, const Content *c, const char *user) {
+        return pool_get_kind(m, c, user, _PROCESS_KIND_INVALID);
 }
 
 static Process *process_find_unit(Manager *m, const char *unit) {
@@ -480,7 +492,12 @@ static void pool_dispatch_waiters(Pool *pool) {
 
 void pool_handle_request(Manager *m, const Content *content, HttpRequest *req, const char *run_as_user,
                          const char *credentials) {
-        Pool *pool = pool_get(m, content, run_as_user);
+        pool_handle_request_kind(m, content, _PROCESS_KIND_INVALID, req, run_as_user, credentials);
+}
+
+void pool_handle_request_kind(Manager *m, const Content *content, ProcessKind kind, HttpRequest *req,
+                              const char *run_as_user, const char *credentials) {
+        Pool *pool = pool_get_kind(m, content, run_as_user, kind);
         Visit *v = pool ? calloc(1, sizeof(Visit)) : NULL;
 
         if (v) {
@@ -622,7 +639,7 @@ static int process_launch(Pool *pool, const Content *c, char * const *extra_env,
         Manager *m = pool->manager;
         _cleanup_(launch_freep) Launch *l = NULL;
         _cleanup_free_ char *error = NULL;
-        ProcessKind kind = process_kind_for_app_mode(c->app_mode);
+        ProcessKind kind = pool->kind;
         Process *p;
         int r;
 

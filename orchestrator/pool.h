@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "http-server.h"
+#include "process-kind.h"
 #include "manager.h"
 #include "store.h"
 #include "systemd-client.h"
@@ -18,6 +19,14 @@
  * RStudio-Connect-Credentials header sent to the content. */
 void pool_handle_request(Manager *m, const Content *content, HttpRequest *req, const char *run_as_user,
                          const char *credentials);
+
+/* The path under /content/<guid>/ where a parameterized report's form runs (configure_report). */
+#define PARAMETERS_PATH "__parameters__"
+
+/* As pool_handle_request(), for processes of kind (PROCESS_CONFIGURE_REPORT: the report's
+ * parameter form, proxied under /content/<guid>/__parameters__/). */
+void pool_handle_request_kind(Manager *m, const Content *content, ProcessKind kind, HttpRequest *req,
+                              const char *run_as_user, const char *credentials);
 
 /* Feeds a unit's state change from the bus. */
 void pool_on_unit_changed(Manager *m, const char *unit, const UnitStatus *status);

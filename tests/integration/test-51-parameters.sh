@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# timeout: 300
+# configure_report (spec §1, §10; issue 5): a parameterized document's parameter form runs as an
+# on-demand process under the scheduler, at /content/<guid>/__parameters__/.
+. "$(dirname "$0")/lib.sh"
+
+CTL=$CORRAL_BUILD_DIR/corralctl/corralctl
+BASE=http://127.0.0.1:3939
+T=$CORRAL_TEST_TMP
+config=$(corral_default_config "$T")
+printf 'Scheduler:\n  IdleTimeout: 2s\n' >>"$config"
+corral_start "$config"
+
+mkdir -p "$T/params"
+cat >"$T/params/report.Rmd" <<'EOF2'
+---
+title: "Parameterized"
+output: html_document
+params:
+  region: "north"
+  year: 2024
+---
+
+REGION: `r params$region`, YEAR: `r params$year`
+EOF2
+guid=$("$CTL" deploy "$T/params" --title "Parameterized" | tail -n 1)
+assert_contains "$(curl -fsS "$BASE/content/$guid/")" "REGION: north" "the default rendering"
+
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/content/$guid/__parameters__")
+assert_eq "$code" "301" "the form's URL without its slash"
+form=$(curl -fsS --max-time 60 "$BASE/content/$guid/__parameters__/")
+assert_contains "$form" "region" "the form offers the 'region' parameter"
+assert_contains "$form" "year" "the form offers the 'year' parameter"
+assert_contains "$form" "Save" "the form's save button"
+unit=$(systemctl list-units --plain --no-legend "corral-configure_report-${guid:0:8}-*" | awk '{print $1}')
+[[ -n $unit ]] || fail "no configure_report unit"
+assert_eq "$(systemctl show -P WorkingDirectory "$unit")" "/opt/corral/mnt/app" "the form's working directory"
+"$CTL" ps "$guid" | grep -c configure_report >/dev/null || fail "no configure_report record"
+wait_for "[[ -z \$(systemctl list-units --plain --no-legend 'corral-configure_report-${guid:0:8}-*') ]]" 15 ||
+    fail "the form's process was not reaped when idle"
+# the report itself is still served by corrald, without a process
+assert_contains "$(curl -fsS "$BASE/content/$guid/")" "REGION: north" "the rendering after the form"
+echo "parameters: all checks passed"

@@ -18,6 +18,36 @@ typedef struct PropRow {
 
 /* Each converter appends one "(sv)" entry, or nothing when its field is unset. */
 
+/* Opens the "(sv)" entry of property name with a variant of signature sig, and, when sig is an
+ * array ("a…"), the array inside it. prop_close() closes what prop_open() opened. */
+static int prop_open(sd_bus_message *m, const char *name, const char *sig) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "s", name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'v', sig);
+        if (r < 0)
+                return r;
+        if (sig[0] != 'a')
+                return 0;
+        return sd_bus_message_open_container(m, 'a', sig + 1);
+}
+
+static int prop_close(sd_bus_message *m, const char *sig) {
+        int r;
+
+        for (int i = sig[0] == 'a' ? 3 : 2; i > 0; i--) {
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int convert_string(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
         const char *s = *(char * const *) field;
         if (!s)
@@ -31,22 +61,13 @@ static int convert_strv(sd_bus_message *m, const char *name, const UnitSpec *spe
 
         if (!l)
                 return 0;
-        r = sd_bus_message_open_container(m, 'r', "sv");
+        r = prop_open(m, name, "as");
+        STRV_FOREACH(e, l)
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", *e);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "as");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append_strv(m, (char **) l);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return prop_close(m, "as");
 }
 
 static int convert_u64(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
@@ -65,16 +86,7 @@ static int append_binds(sd_bus_message *m, const char *name, const UnitSpec *spe
                         n++;
         if (n == 0)
                 return 0;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "a(ssbt)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(ssbt)");
+        r = prop_open(m, name, "a(ssbt)");
         if (r < 0)
                 return r;
         for (size_t i = 0; i < spec->n_binds; i++) {
@@ -86,13 +98,7 @@ static int append_binds(sd_bus_message *m, const char *name, const UnitSpec *spe
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return prop_close(m, "a(ssbt)");
 }
 
 static int convert_binds_rw(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
@@ -109,16 +115,7 @@ static int convert_tmpfs(sd_bus_message *m, const char *name, const UnitSpec *sp
 
         if (!l)
                 return 0;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "a(ss)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(ss)");
+        r = prop_open(m, name, "a(ss)");
         if (r < 0)
                 return r;
         STRV_FOREACH(p, l) {
@@ -128,13 +125,7 @@ static int convert_tmpfs(sd_bus_message *m, const char *name, const UnitSpec *sp
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return prop_close(m, "a(ss)");
 }
 
 static int convert_credentials(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
@@ -143,16 +134,7 @@ static int convert_credentials(sd_bus_message *m, const char *name, const UnitSp
 
         if (!l)
                 return 0;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "a(ss)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(ss)");
+        r = prop_open(m, name, "a(ss)");
         if (r < 0)
                 return r;
         STRV_FOREACH(p, l) {
@@ -164,13 +146,7 @@ static int convert_credentials(sd_bus_message *m, const char *name, const UnitSp
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return prop_close(m, "a(ss)");
 }
 
 static int convert_aay(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
@@ -179,16 +155,7 @@ static int convert_aay(sd_bus_message *m, const char *name, const UnitSpec *spec
 
         if (!l)
                 return 0;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "aay");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "ay");
+        r = prop_open(m, name, "aay");
         if (r < 0)
                 return r;
         STRV_FOREACH(p, l) {
@@ -196,13 +163,7 @@ static int convert_aay(sd_bus_message *m, const char *name, const UnitSpec *spec
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return prop_close(m, "aay");
 }
 
 static int convert_exec(sd_bus_message *m, const char *name, const UnitSpec *spec, const void *field) {
@@ -211,16 +172,7 @@ static int convert_exec(sd_bus_message *m, const char *name, const UnitSpec *spe
 
         if (!argv || !argv[0])
                 return -EINVAL;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "a(sasas)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(sasas)");
+        r = prop_open(m, name, "a(sasas)");
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(m, 'r', "sasas");
@@ -236,12 +188,10 @@ static int convert_exec(sd_bus_message *m, const char *name, const UnitSpec *spe
         r = sd_bus_message_append(m, "as", 1, "no-env-expand");
         if (r < 0)
                 return r;
-        for (int i = 0; i < 4; i++) {
-                r = sd_bus_message_close_container(m);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        return prop_close(m, "a(sasas)");
 }
 
 static const PropRow prop_table[] = {

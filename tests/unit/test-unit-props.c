@@ -43,6 +43,7 @@ static UnitSpec *sample_spec(void) {
         (void) unit_spec_add_bind(s, "/var/lib/corral/apps/1/2", "/opt/corral/mnt/app", false);
         (void) unit_spec_add_bind(s, "/var/lib/corral/packrat", "/opt/corral/mnt/packrat", true);
         (void) strv_extend(&s->log_extra_fields, "CORRAL_CONTENT_GUID=0123abcd");
+        (void) strv_extend(&s->load_credentials, "corral-env:/run/corral/credentials/k.env");
         s->memory_max = 512ULL << 20;
         return s;
 }
@@ -131,6 +132,14 @@ static void check_message(sd_bus_message *m) {
                               memcmp(p, "CORRAL_CONTENT_GUID=0123abcd", n) == 0);
                         CHECK(sd_bus_message_exit_container(m) > 0);
                         seen |= 64;
+                } else if (streq(prop, "LoadCredential")) {
+                        const char *id, *path;
+                        CHECK(sd_bus_message_enter_container(m, 'a', "(ss)") > 0);
+                        CHECK(sd_bus_message_read(m, "(ss)", &id, &path) > 0);
+                        CHECK_STREQ(id, "corral-env");
+                        CHECK_STREQ(path, "/run/corral/credentials/k.env");
+                        CHECK(sd_bus_message_exit_container(m) > 0);
+                        seen |= 256;
                 } else if (streq(prop, "MemoryMax")) {
                         uint64_t v;
                         CHECK(sd_bus_message_read(m, "t", &v) > 0);
@@ -144,7 +153,7 @@ static void check_message(sd_bus_message *m) {
                 CHECK(sd_bus_message_exit_container(m) > 0);
         }
         CHECK(r == 0);
-        CHECK_INTEQ(seen, 255);
+        CHECK_INTEQ(seen, 511);
         CHECK(sd_bus_message_exit_container(m) > 0);
         CHECK(sd_bus_message_enter_container(m, 'a', "(sa(sv))") > 0);
         CHECK(sd_bus_message_at_end(m, false) > 0);

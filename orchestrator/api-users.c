@@ -6,22 +6,10 @@
 
 #include <jansson.h>
 
+#include "api-reply.h"
 #include "api-users.h"
 #include "log.h"
 #include "store-users.h"
-
-static void reply(HttpRequest *req, int status, json_t *body) {
-        _cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-        json_decref(body);
-        if (!text)
-                (void) http_request_respond_error(req, 500, "Out of memory.");
-        else
-                (void) http_request_respond(req, status, "application/json", text, strlen(text), NULL);
-}
-
-static void reply_error(HttpRequest *req, int status, const char *message) {
-        reply(req, status, json_pack("{s:s, s:i}", "error", message, "code", status));
-}
 
 static json_t *body_object(HttpRequest *req) {
         size_t size;
@@ -29,7 +17,7 @@ static json_t *body_object(HttpRequest *req) {
         json_t *o = body && size > 0 ? json_loadb(body, size, JSON_REJECT_DUPLICATES, NULL) : NULL;
         if (!json_is_object(o)) {
                 json_decref(o);
-                reply_error(req, 400, "request body must be a JSON object");
+                api_reply_error(req, 400, "request body must be a JSON object");
                 return NULL;
         }
         return o;
@@ -62,7 +50,7 @@ static void users(Manager *m, HttpRequest *req, const char *method, char **seg, 
         if (n == 1 && streq(method, "GET")) {
                 r = store_query_json(m->store, "SELECT id, username, role, created, last_login FROM users ORDER BY username",
                                      NULL, &rows);
-                return r < 0 ? reply_error(req, 500, "cannot list users") : reply(req, 200, rows);
+                return r < 0 ? api_reply_error(req, 500, "cannot list users") : api_reply_json(req, 200, rows);
         }
         if ((n == 1 && streq(method, "POST")) || (n == 2 && streq(method, "PATCH"))) {
                 _cleanup_(user_freep) User *u = NULL;
@@ -74,7 +62,7 @@ static void users(Manager *m, HttpRequest *req, const char *method, char **seg, 
                 UserRole role = role_s ? user_role_from_string(role_s) : USER_ROLE_VIEWER;
                 if (!username_ok(name) || role < 0) {
                         json_decref(body);
-                        return reply_error(req, 400, "give a valid 'username' and a 'role' of viewer, publisher or "
+                        return api_reply_error(req, 400, "give a valid 'username' and a 'role' of viewer, publisher or "
                                                      "administrator");
                 }
                 r = n == 2 ? store_user_set_role(m->store, name, role) : store_user_ensure(m->store, name, role, &u);
@@ -84,29 +72,29 @@ static void users(Manager *m, HttpRequest *req, const char *method, char **seg, 
                         log_info("User '%s' is %s.", name, user_role_to_string(role));
                 json_decref(body);
                 if (r == -ENOENT)
-                        return reply_error(req, 404, "no such user");
+                        return api_reply_error(req, 404, "no such user");
                 if (r < 0)
-                        return reply_error(req, 500, "cannot store the user");
-                return reply(req, 200, json_pack("{s:s, s:s}", "username", name, "role", user_role_to_string(role)));
+                        return api_reply_error(req, 500, "cannot store the user");
+                return api_reply_json(req, 200, json_pack("{s:s, s:s}", "username", name, "role", user_role_to_string(role)));
         }
-        reply_error(req, 404, "no such users endpoint");
+        api_reply_error(req, 404, "no such users endpoint");
 }
 
 /* Whose keys a request is about: the caller's own, or (administrators) anyone's. */
 static int key_owner(Manager *m, HttpRequest *req, const Identity *id, const char *requested, User **ret) {
         if (!requested || (id->user && streq(requested, id->user->username))) {
                 if (!id->user) {
-                        reply_error(req, 400, "root on the local socket has no keys: name a 'username'");
+                        api_reply_error(req, 400, "root on the local socket has no keys: name a 'username'");
                         return -EINVAL;
                 }
                 return store_user_get(m->store, id->user->username, ret);
         }
         if (!identity_is_admin(id)) {
-                reply_error(req, 403, "only administrators manage other users' keys");
+                api_reply_error(req, 403, "only administrators manage other users' keys");
                 return -EPERM;
         }
         if (!username_ok(requested)) {
-                reply_error(req, 400, "invalid user name");
+                api_reply_error(req, 400, "invalid user name");
                 return -EINVAL;
         }
         /* An administrator may make a key for an account that has not logged in yet. */
@@ -133,23 +121,23 @@ static void keys(Manager *m, HttpRequest *req, const Identity *id, const char *m
                 }
                 if (owner->role < USER_ROLE_PUBLISHER) {
                         json_decref(body);
-                        return reply_error(req, 403, "API keys are for publishers and administrators: give the user one of those roles first");
+                        return api_reply_error(req, 403, "API keys are for publishers and administrators: give the user one of those roles first");
                 }
                 r = auth_new_secret(key, hash);
                 if (r >= 0)
                         r = store_key_create(m->store, owner->id, name && *name ? name : "key", hash, &key_id);
                 json_decref(body);
                 if (r < 0)
-                        return reply_error(req, 500, "cannot store the key");
+                        return api_reply_error(req, 500, "cannot store the key");
                 log_info("New API key %lld for '%s'.", (long long) key_id, owner->username);
-                reply(req, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t) key_id, "username", owner->username,
+                api_reply_json(req, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t) key_id, "username", owner->username,
                                           "key", key));
                 explicit_bzero(key, sizeof key);
                 return;
         }
         r = key_owner(m, req, id, query_username(req, buf, sizeof buf), &owner);
         if (r == -ENOENT)
-                return reply_error(req, 404, "no such user");
+                return api_reply_error(req, 404, "no such user");
         if (r < 0)
                 return;
         (void) snprintf(uid, sizeof uid, "%lld", (long long) owner->id);
@@ -157,21 +145,21 @@ static void keys(Manager *m, HttpRequest *req, const Identity *id, const char *m
         if (n == 1 && streq(method, "GET")) {
                 r = store_query_json(m->store, "SELECT id, name, created FROM api_keys WHERE user_id = ? ORDER BY id",
                                      params, &rows);
-                return r < 0 ? reply_error(req, 500, "cannot list keys") : reply(req, 200, rows);
+                return r < 0 ? api_reply_error(req, 500, "cannot list keys") : api_reply_json(req, 200, rows);
         }
         if (n == 2 && streq(method, "DELETE")) {
                 char *end = NULL;
                 long long kid = strtoll(seg[1], &end, 10);
                 if (!end || *end || kid <= 0)
-                        return reply_error(req, 400, "give the key's numeric id");
+                        return api_reply_error(req, 400, "give the key's numeric id");
                 r = store_key_delete(m->store, owner->username, kid);
                 if (r == -ENOENT)
-                        return reply_error(req, 404, "no such key");
+                        return api_reply_error(req, 404, "no such key");
                 if (r < 0)
-                        return reply_error(req, 500, "cannot delete the key");
-                return reply(req, 200, json_pack("{s:b}", "deleted", true));
+                        return api_reply_error(req, 500, "cannot delete the key");
+                return api_reply_json(req, 200, json_pack("{s:b}", "deleted", true));
         }
-        reply_error(req, 404, "no such keys endpoint");
+        api_reply_error(req, 404, "no such keys endpoint");
 }
 
 void api_users_handle(Manager *m, HttpRequest *req, const Identity *id, char **seg, size_t n) {
@@ -180,6 +168,6 @@ void api_users_handle(Manager *m, HttpRequest *req, const Identity *id, char **s
         if (streq(seg[0], "keys"))
                 return keys(m, req, id, method, seg, n);
         if (!identity_is_admin(id))
-                return reply_error(req, 403, "only administrators manage users");
+                return api_reply_error(req, 403, "only administrators manage users");
         users(m, req, method, seg, n);
 }

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "api-reply.h"
 #include "api.h"
 #include "api-users.h"
 #include "auth.h"
@@ -32,34 +33,6 @@
  * handlers finish synchronously, so handlers may read it instead of taking it as a parameter. */
 static const Identity *caller;
 static HttpRequest *current_request;
-
-static void respond_json(HttpRequest *req, int status, json_t *body) {
-        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        if (!text) {
-                (void) http_request_respond_error(req, 500, "Out of memory.");
-                return;
-        }
-        (void) http_request_respond(req, status, "application/json", text, strlen(text), NULL);
-}
-
-static void respond_api_error(HttpRequest *req, int status, const char *fmt, ...) _printf_(3, 4);
-static void respond_api_error(HttpRequest *req, int status, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
-        va_end(ap);
-        respond_json(req, status, json_pack("{s:s, s:i}", "error", msg ? msg : "error", "code", status));
-}
-
-static void respond_errno(HttpRequest *req, int r, const char *what) {
-        if (r == -ENOENT)
-                respond_api_error(req, 404, "%s not found", what);
-        else
-                respond_api_error(req, 500, "%s: %s", what, strerror(-r));
-}
 
 static json_t *content_json(Manager *m, json_t *row) {
         const char *addr = m->config->server_address;
@@ -99,10 +72,10 @@ static void get_applications(Manager *m, HttpRequest *req) {
         } else
                 r = store_query_json(m->store, CONTENT_SELECT " ORDER BY id", NULL, &rows);
         if (r < 0)
-                return respond_errno(req, r, "content list");
+                return api_reply_errno(req, r, "content list");
         json_array_foreach(rows, i, row)
                 content_json(m, row);
-        respond_json(req, 200, rows);
+        api_reply_json(req, 200, rows);
 }
 
 static int content_lookup_json(Manager *m, const char *id_or_guid, json_t **ret) {
@@ -124,8 +97,8 @@ static void get_application(Manager *m, HttpRequest *req, const char *id) {
         json_t *o = NULL;
         int r = content_lookup_json(m, id, &o);
         if (r < 0)
-                return respond_errno(req, r, "content");
-        respond_json(req, 200, o);
+                return api_reply_errno(req, r, "content");
+        api_reply_json(req, 200, o);
 }
 
 static json_t *parse_body(HttpRequest *req) {
@@ -135,13 +108,13 @@ static json_t *parse_body(HttpRequest *req) {
         json_t *o;
 
         if (!body || size == 0) {
-                respond_api_error(req, 400, "request body must be a JSON object");
+                api_reply_error(req, 400, "request body must be a JSON object");
                 return NULL;
         }
         o = json_loadb(body, size, JSON_REJECT_DUPLICATES, &err);
         if (!o || !json_is_object(o)) {
                 json_decref(o);
-                respond_api_error(req, 400, "request body is not a JSON object: %s", o ? "not an object" : err.text);
+                api_reply_error(req, 400, "request body is not a JSON object: %s", o ? "not an object" : err.text);
                 return NULL;
         }
         return o;
@@ -183,7 +156,7 @@ static void post_applications(Manager *m, HttpRequest *req) {
         title = json_string_value(json_object_get(body, "title"));
         if (!name && !title) {
                 json_decref(body);
-                return respond_api_error(req, 400, "'name' or 'title' is required");
+                return api_reply_error(req, 400, "'name' or 'title' is required");
         }
         if (!name)
                 name = title;
@@ -191,7 +164,7 @@ static void post_applications(Manager *m, HttpRequest *req) {
                 title = name;
         if (!text_is_sane(name, 200) || !text_is_sane(title, 1000)) {
                 json_decref(body);
-                return respond_api_error(req, 400, "'name' and 'title' must be 1–200/1000 printable characters");
+                return api_reply_error(req, 400, "'name' and 'title' must be 1–200/1000 printable characters");
         }
         r = guid_new(guid, sizeof guid);
         if (r >= 0)
@@ -206,12 +179,12 @@ static void post_applications(Manager *m, HttpRequest *req) {
                 log_info("Created content '%s' (%s).", title, guid);
         json_decref(body);
         if (r < 0)
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         (void) snprintf(idbuf, sizeof idbuf, "%lld", (long long) id);
         r = content_lookup_json(m, idbuf, &o);
         if (r < 0)
-                return respond_errno(req, r, "content");
-        respond_json(req, 200, o);
+                return api_reply_errno(req, r, "content");
+        api_reply_json(req, 200, o);
 }
 
 /* A content's own RunAs (spec §4): an existing account without uid 0, in the primary group of
@@ -257,7 +230,7 @@ static void get_environment(Manager *m, HttpRequest *req, const char *id) {
         if (r >= 0)
                 r = store_env_get(m->store, c->id, &env);
         if (r < 0)
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         names = json_array();
         STRV_FOREACH(e, env) {
                 char *eq = strchr(*e, '=');
@@ -265,7 +238,7 @@ static void get_environment(Manager *m, HttpRequest *req, const char *id) {
                         *eq = 0;
                 (void) json_array_append_new(names, json_string(*e));
         }
-        respond_json(req, 200, names);
+        api_reply_json(req, 200, names);
 }
 
 /* PATCH applications/{id}/environment {NAME: "value" | null, …}: all or nothing; a refused name
@@ -285,24 +258,24 @@ static void patch_environment(Manager *m, HttpRequest *req, const char *id) {
                 r = store_env_get(m->store, c->id, &env);
         if (r < 0) {
                 json_decref(body);
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         }
         if (strv_length(env) + json_object_size(body) > SANDBOX_ENV_MAX_VARS) {
                 json_decref(body);
-                return respond_api_error(req, 400, "a content item may have at most %u environment variables",
+                return api_reply_error(req, 400, "a content item may have at most %u environment variables",
                                          SANDBOX_ENV_MAX_VARS);
         }
         json_object_foreach(body, name, v) {
                 _cleanup_free_ char *why = NULL;
                 if (!json_is_null(v) && !json_is_string(v)) {
-                        respond_api_error(req, 400, "environment variable '%s': the value must be a string or null", name);
+                        api_reply_error(req, 400, "environment variable '%s': the value must be a string or null", name);
                         json_decref(body);
                         return;
                 }
                 r = sandbox_environment_check(m->config, name, json_string_value(v),
                                               json_is_string(v) ? json_string_length(v) : 0, &why);
                 if (r < 0) {
-                        respond_api_error(req, 400, "%s", why ? why : "invalid environment variable");
+                        api_reply_error(req, 400, "%s", why ? why : "invalid environment variable");
                         json_decref(body);
                         return;
                 }
@@ -310,7 +283,7 @@ static void patch_environment(Manager *m, HttpRequest *req, const char *id) {
         r = store_env_update(m->store, c->id, body);
         json_decref(body);
         if (r < 0)
-                return respond_errno(req, r, "environment");
+                return api_reply_errno(req, r, "environment");
         log_info("Environment of '%s' (%s) changed.", c->title, c->guid);
         get_environment(m, req, id);
 }
@@ -387,7 +360,7 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
         r = store_content_get(m->store, id, &c);
         if (r < 0) {
                 json_decref(body);
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         }
         update = json_object();
         json_object_foreach(body, key, v) {
@@ -396,7 +369,7 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
                         if (!title || !text_is_sane(title, 1000)) {
                                 json_decref(update);
                                 json_decref(body);
-                                return respond_api_error(req, 400, "'title' must be 1–1000 printable characters");
+                                return api_reply_error(req, 400, "'title' must be 1–1000 printable characters");
                         }
                 } else if (streq(key, "run_as") || streq(key, "run_as_current_user") || streq(key, "access") ||
                            streq(key, "acl")) {
@@ -406,7 +379,7 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
         }
         const char *why = access_fields_invalid(m, c, body);
         if (why) {
-                respond_api_error(req, why[0] == '!' ? 403 : 400, "%s", why[0] == '!' ? why + 1 : why);
+                api_reply_error(req, why[0] == '!' ? 403 : 400, "%s", why[0] == '!' ? why + 1 : why);
                 json_decref(update);
                 json_decref(body);
                 return;
@@ -417,7 +390,7 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
                 _cleanup_free_ char *why = NULL;
                 r = user ? check_run_as(m, user, &why) : -EINVAL;
                 if (r < 0) {
-                        respond_api_error(req, 400, "RunAs refused: %s", why ? why : "'run_as' must be a user name or null");
+                        api_reply_error(req, 400, "RunAs refused: %s", why ? why : "'run_as' must be a user name or null");
                         json_decref(update);
                         json_decref(body);
                         return;
@@ -429,7 +402,7 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
         json_decref(current);
         json_decref(update);
         if (r < 0) {
-                respond_api_error(req, 400, "%s", error ? error : "invalid settings");
+                api_reply_error(req, 400, "%s", error ? error : "invalid settings");
                 json_decref(body);
                 return;
         }
@@ -444,13 +417,13 @@ static void patch_application(Manager *m, HttpRequest *req, const char *id) {
                 r = apply_access_fields(m, c, body);
         json_decref(body);
         if (r < 0)
-                return respond_errno(req, r, "content settings");
+                return api_reply_errno(req, r, "content settings");
         log_info("Settings of '%s' (%s) are now %s.", c->title, c->guid, text ? text : "the defaults");
         pool_content_changed(m, c->id);
         r = content_lookup_json(m, c->guid, &o);
         if (r < 0)
-                return respond_errno(req, r, "content");
-        respond_json(req, 200, o);
+                return api_reply_errno(req, r, "content");
+        api_reply_json(req, 200, o);
 }
 
 /* DELETE applications/{id}: stops its processes, removes its records and its files. */
@@ -461,16 +434,16 @@ static void delete_application(Manager *m, HttpRequest *req, const char *id) {
 
         r = store_content_get(m->store, id, &c);
         if (r < 0)
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         pool_stop_content(m, c->id, "deleted");
         r = store_content_delete(m->store, c->id);
         if (r < 0)
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         if (asprintf(&dir, "%s/apps/%lld", m->config->data_dir, (long long) c->id) >= 0)
                 (void) rm_rf(dir);
         render_remove_content(m, c->id);
         log_info("Deleted content '%s' (%s).", c->title, c->guid);
-        respond_json(req, 200, json_pack("{s:s, s:b}", "guid", c->guid, "deleted", true));
+        api_reply_json(req, 200, json_pack("{s:s, s:b}", "guid", c->guid, "deleted", true));
 }
 
 static void post_upload(Manager *m, HttpRequest *req, const char *id) {
@@ -483,13 +456,13 @@ static void post_upload(Manager *m, HttpRequest *req, const char *id) {
 
         r = store_content_get(m->store, id, &c);
         if (r < 0)
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         r = deploy_upload(m, c->id, body, size, &bundle_id, &error);
         if (r == -EBADMSG)
-                return respond_api_error(req, 400, "bad bundle: %s", error ? error : "invalid archive");
+                return api_reply_error(req, 400, "bad bundle: %s", error ? error : "invalid archive");
         if (r < 0)
-                return respond_errno(req, r, "bundle upload");
-        respond_json(req, 200, json_pack("{s:I, s:I, s:I}", "id", (json_int_t) bundle_id, "app_id",
+                return api_reply_errno(req, r, "bundle upload");
+        api_reply_json(req, 200, json_pack("{s:I, s:I, s:I}", "id", (json_int_t) bundle_id, "app_id",
                                          (json_int_t) c->id, "size", (json_int_t) size));
 }
 
@@ -528,29 +501,29 @@ static void post_deploy(Manager *m, HttpRequest *req, const char *id) {
         r = store_content_get(m->store, id, &c);
         if (r < 0) {
                 json_decref(body);
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         }
         b = json_object_get(body, "bundle");
         if (!bundle_id_parse(b, &bundle_id)) {
                 json_decref(body);
-                return respond_api_error(req, 400, "'bundle' (a bundle id: a positive integer) is required");
+                return api_reply_error(req, 400, "'bundle' (a bundle id: a positive integer) is required");
         }
         b = json_object_get(body, "app_mode");
         if (b && !json_is_string(b) && !json_is_null(b)) {
                 json_decref(body);
-                return respond_api_error(req, 400, "'app_mode' must be a string");
+                return api_reply_error(req, 400, "'app_mode' must be a string");
         }
         mode = json_string_value(b);
         if (mode && !app_mode_is_valid(mode)) {
-                respond_api_error(req, 400, "unknown app_mode '%s'", mode);
+                api_reply_error(req, 400, "unknown app_mode '%s'", mode);
                 json_decref(body);
                 return;
         }
         r = deploy_start(m, c->id, bundle_id, mode, &task);
         json_decref(body);
         if (r < 0)
-                return respond_errno(req, r, "deploy");
-        respond_json(req, 200, json_pack("{s:s, s:s}", "task_id", task, "id", task));
+                return api_reply_errno(req, r, "deploy");
+        api_reply_json(req, 200, json_pack("{s:s, s:s}", "task_id", task, "id", task));
 }
 
 static const char *query_param(HttpRequest *req, const char *name, char *buf, size_t size) {
@@ -575,8 +548,8 @@ static void get_task(Manager *m, HttpRequest *req, const char *id) {
         json_t *o = NULL;
         int r = store_task_get_json(m->store, id, first ? strtoll(first, NULL, 10) : 0, &o);
         if (r < 0)
-                return respond_errno(req, r, "task");
-        respond_json(req, 200, o);
+                return api_reply_errno(req, r, "task");
+        api_reply_json(req, 200, o);
 }
 
 static void get_processes(Manager *m, HttpRequest *req) {
@@ -588,7 +561,7 @@ static void get_processes(Manager *m, HttpRequest *req) {
         int r;
 
         if (raw && http_url_decode(raw, &guid) < 0)
-                return respond_api_error(req, 400, "'content' is not a valid URL-encoded value");
+                return api_reply_error(req, 400, "'content' is not a valid URL-encoded value");
         const char *params[] = { guid, NULL };
         /* An unknown content is a 404, not an empty list. */
         if (guid) {
@@ -596,7 +569,7 @@ static void get_processes(Manager *m, HttpRequest *req) {
                 if (r >= 0 && !streq(c->guid, guid))
                         r = -ENOENT;
                 if (r < 0)
-                        return respond_errno(req, r, "content");
+                        return api_reply_errno(req, r, "content");
         }
         r = store_query_json(m->store,
                                  guid ? "SELECT p.key, c.guid, p.tag, p.unit, p.pid, p.run_as, p.hostname, "
@@ -609,8 +582,8 @@ static void get_processes(Manager *m, HttpRequest *req) {
                                         "ORDER BY p.started",
                                  guid ? params : NULL, &rows);
         if (r < 0)
-                return respond_errno(req, r, "process list");
-        respond_json(req, 200, rows);
+                return api_reply_errno(req, r, "process list");
+        api_reply_json(req, 200, rows);
 }
 
 static void post_process_stop(Manager *m, HttpRequest *req, const char *key) {
@@ -620,30 +593,30 @@ static void post_process_stop(Manager *m, HttpRequest *req, const char *key) {
 
         /* A unique prefix of a running process's key is enough, as with git hashes. */
         if (strlen(key) < 4 || strspn(key, "0123456789abcdef") != strlen(key))
-                return respond_api_error(req, 404, "process '%s' not found (give its key, or 4+ of its first hex digits)", key);
+                return api_reply_error(req, 404, "process '%s' not found (give its key, or 4+ of its first hex digits)", key);
         r = store_query_json(m->store, "SELECT key FROM processes WHERE substr(key, 1, length(?1)) = ?1 "
                              "ORDER BY status = 'active' DESC", params, &rows);
         if (r < 0)
-                return respond_errno(req, r, "process");
+                return api_reply_errno(req, r, "process");
         size_t n = json_array_size(rows);
         const char *full = n > 0 ? json_string_value(json_object_get(json_array_get(rows, 0), "key")) : NULL;
         if (n == 0) {
                 json_decref(rows);
-                return respond_api_error(req, 404, "process '%s' not found", key);
+                return api_reply_error(req, 404, "process '%s' not found", key);
         }
         if (n > 1 && !streq(full, key)) {
                 json_decref(rows);
-                return respond_api_error(req, 400, "'%s' matches %zu processes; give more of the key", key, n);
+                return api_reply_error(req, 400, "'%s' matches %zu processes; give more of the key", key, n);
         }
         _cleanup_free_ char *k = strdup(full);
         json_decref(rows);
         if (!k)
-                return respond_errno(req, -ENOMEM, "process");
+                return api_reply_errno(req, -ENOMEM, "process");
         key = k;
         r = pool_stop_process(m, key, "admin stop");
         if (r == -ENOENT)
                 r = job_stop(m, key, "admin stop");
-        respond_json(req, 200, json_pack("{s:b}", "stopped", r >= 0));
+        api_reply_json(req, 200, json_pack("{s:b}", "stopped", r >= 0));
 }
 
 
@@ -682,7 +655,7 @@ static int check_permission(Manager *m, const Identity *id, const char *method, 
         }
         if (!why)
                 return 0;
-        respond_json(current_request, 403, json_pack("{s:s, s:i}", "error", why, "code", 403));
+        api_reply_json(current_request, 403, json_pack("{s:s, s:i}", "error", why, "code", 403));
         return -EPERM;
 }
 
@@ -707,20 +680,20 @@ void api_handle(Manager *m, HttpRequest *req) {
         bool get = streq(method, "GET") || streq(method, "HEAD"), post = streq(method, "POST");
 
         if (n == 1 && streq(seg[0], "server_settings") && get)
-                return respond_json(req, 200, json_pack("{s:s, s:s, s:s}", "version", CORRAL_VERSION_STRING,
+                return api_reply_json(req, 200, json_pack("{s:s, s:s, s:s}", "version", CORRAL_VERSION_STRING,
                                                         "product", "Corral", "hostname", m->hostname));
         /* Everything else needs an identity: root on the local socket, an API key, or a login. */
         _cleanup_(identity_done) Identity id = {};
         int r = auth_identify(m, req, &id);
         if (r == -EACCES)
-                return respond_api_error(req, 401, "the API key is not valid");
+                return api_reply_error(req, 401, "the API key is not valid");
         if (r < 0)
-                return respond_errno(req, r, "identity");
+                return api_reply_errno(req, r, "identity");
         if (!id.local && !id.user)
-                return respond_api_error(req, 401, "log in, or send an API key as 'Authorization: Key …'");
+                return api_reply_error(req, 401, "log in, or send an API key as 'Authorization: Key …'");
         caller = &id;
         if (n == 2 && streq(seg[0], "users") && streq(seg[1], "current") && get)
-                return respond_json(req, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t) (id.user ? id.user->id : 0),
+                return api_reply_json(req, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t) (id.user ? id.user->id : 0),
                                                         "username", identity_name(&id), "user_role",
                                                         id.local ? "administrator" : user_role_to_string(id.user->role)));
         if (n >= 1 && (streq(seg[0], "users") || streq(seg[0], "keys")))
@@ -756,8 +729,8 @@ void api_handle(Manager *m, HttpRequest *req) {
         if (n == 1 && streq(seg[0], "processes") && get)
                 return get_processes(m, req);
         if (n == 1 && streq(seg[0], "scheduler") && get)
-                return respond_json(req, 200, pool_status_json(m));
+                return api_reply_json(req, 200, pool_status_json(m));
         if (n == 3 && streq(seg[0], "processes") && streq(seg[2], "stop") && post)
                 return post_process_stop(m, req, seg[1]);
-        respond_api_error(req, 404, "no API endpoint %s %s", method, http_request_path(req));
+        api_reply_error(req, 404, "no API endpoint %s %s", method, http_request_path(req));
 }

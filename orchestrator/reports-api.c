@@ -12,39 +12,13 @@
 #include "log.h"
 #include "render.h"
 #include "report-store.h"
+#include "api-reply.h"
 #include "reports-api.h"
 #include "reports.h"
 #include "strv.h"
 #include "unit-name.h"
 
 #define FAILED_LOG_LINES 10U
-
-static void respond_json(HttpRequest *req, int status, json_t *body) {
-        _cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        json_decref(body);
-        if (!text)
-                return (void) http_request_respond_error(req, 500, "Out of memory.");
-        (void) http_request_respond(req, status, "application/json", text, strlen(text), NULL);
-}
-
-static void respond_error(HttpRequest *req, int status, const char *fmt, ...) _printf_(3, 4);
-static void respond_error(HttpRequest *req, int status, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
-        va_end(ap);
-        respond_json(req, status, json_pack("{s:s, s:i}", "error", msg ? msg : "error", "code", status));
-}
-
-static void respond_errno(HttpRequest *req, int r, const char *what) {
-        if (r == -ENOENT)
-                return respond_error(req, 404, "%s not found", what);
-        if (r == -EEXIST)
-                return respond_error(req, 409, "%s already exists", what);
-        respond_error(req, 500, "%s: %s", what, strerror(-r));
-}
 
 static json_t *parse_body(HttpRequest *req, bool required) {
         size_t size;
@@ -55,13 +29,13 @@ static json_t *parse_body(HttpRequest *req, bool required) {
         if (!body || size == 0) {
                 if (!required)
                         return json_object();
-                respond_error(req, 400, "request body must be a JSON object");
+                api_reply_error(req, 400, "request body must be a JSON object");
                 return NULL;
         }
         o = json_loadb(body, size, JSON_REJECT_DUPLICATES, &err);
         if (!o || !json_is_object(o)) {
                 json_decref(o);
-                respond_error(req, 400, "request body is not a JSON object: %s", o ? "not an object" : err.text);
+                api_reply_error(req, 400, "request body is not a JSON object: %s", o ? "not an object" : err.text);
                 return NULL;
         }
         return o;
@@ -78,12 +52,12 @@ static int params_text(HttpRequest *req, json_t *v, char **ret) {
                 return 0;
         }
         if (!json_is_object(v)) {
-                respond_error(req, 400, "'params' must be a JSON object (parameter name → value) or null");
+                api_reply_error(req, 400, "'params' must be a JSON object (parameter name → value) or null");
                 return -EINVAL;
         }
         *ret = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
         if (!*ret || strlen(*ret) > REPORT_PARAMS_MAX) {
-                respond_error(req, 400, "'params' must be at most %u bytes as JSON", REPORT_PARAMS_MAX);
+                api_reply_error(req, 400, "'params' must be at most %u bytes as JSON", REPORT_PARAMS_MAX);
                 free(*ret);
                 return -EINVAL;
         }
@@ -104,17 +78,17 @@ static void on_schedule_done(Manager *m, const char *error, void *userdata) {
         char id[32];
 
         if (error)
-                respond_error(s->req, 400, "systemd refused the schedule '%s': %s", s->spec ? s->spec : "", error);
+                api_reply_error(s->req, 400, "systemd refused the schedule '%s': %s", s->spec ? s->spec : "", error);
         else if (report_variant_set_schedule(m->store, s->variant_id, s->spec) < 0)
-                respond_error(s->req, 500, "cannot store the schedule");
+                api_reply_error(s->req, 500, "cannot store the schedule");
         else {
                 (void) snprintf(id, sizeof id, "%lld", (long long) s->variant_id);
                 if (report_variant_get(m->store, s->content_id, id, &v) < 0)
-                        respond_error(s->req, 500, "cannot read the variant back");
+                        api_reply_error(s->req, 500, "cannot read the variant back");
                 else {
                         log_info("Schedule of variant %lld is now %s.", (long long) s->variant_id,
                                  s->spec ? s->spec : "none");
-                        respond_json(s->req, 200, v);
+                        api_reply_json(s->req, 200, v);
                 }
         }
         free(s->spec);
@@ -129,14 +103,14 @@ static void apply_schedule_and_respond(Manager *m, HttpRequest *req, const Conte
         int r;
 
         if (!sched)
-                return respond_json(req, 200, json_incref(v));
+                return api_reply_json(req, 200, json_incref(v));
         if (!json_is_null(sched) && !report_calendar_is_plausible(json_string_value(sched)))
-                return respond_error(req, 400, "'schedule' must be a systemd calendar expression (like 'daily' or "
+                return api_reply_error(req, 400, "'schedule' must be a systemd calendar expression (like 'daily' or "
                                      "'Mon..Fri *-*-* 07:00'), at most %u printable characters, or null",
                                      REPORT_CALENDAR_MAX);
         s = calloc(1, sizeof *s);
         if (!s)
-                return respond_errno(req, -ENOMEM, "schedule");
+                return api_reply_errno(req, -ENOMEM, "schedule");
         *s = (ScheduleReply) {
                 .req = req,
                 .content_id = c->id,
@@ -147,7 +121,7 @@ static void apply_schedule_and_respond(Manager *m, HttpRequest *req, const Conte
         if (r < 0) {
                 free(s->spec);
                 free(s);
-                respond_errno(req, r, "schedule");
+                api_reply_errno(req, r, "schedule");
         }
 }
 
@@ -163,7 +137,7 @@ static void post_variant(Manager *m, HttpRequest *req, const Content *c) {
         name = json_string_value(json_object_get(body, "name"));
         if (!report_variant_name_is_valid(name)) {
                 json_decref(body);
-                return respond_error(req, 400, "'name' must be 1–64 letters, digits, '_' or '-'");
+                return api_reply_error(req, 400, "'name' must be 1–64 letters, digits, '_' or '-'");
         }
         if (params_text(req, json_object_get(body, "params") ?: json_null(), &params) < 0) {
                 json_decref(body);
@@ -175,7 +149,7 @@ static void post_variant(Manager *m, HttpRequest *req, const Content *c) {
         json_decref(list);
         if (r == -E2BIG) {
                 json_decref(body);
-                return respond_error(req, 400, "a report may have at most %u variants", REPORT_VARIANTS_MAX);
+                return api_reply_error(req, 400, "a report may have at most %u variants", REPORT_VARIANTS_MAX);
         }
         if (r >= 0)
                 r = report_variant_create(m->store, c->id, name, params, &id);
@@ -183,7 +157,7 @@ static void post_variant(Manager *m, HttpRequest *req, const Content *c) {
                 r = report_variant_get(m->store, c->id, name, &v);
         if (r < 0) {
                 json_decref(body);
-                return respond_errno(req, r, "variant");
+                return api_reply_errno(req, r, "variant");
         }
         log_info("Created variant '%s' of '%s' (%s).", name, c->title, c->guid);
         apply_schedule_and_respond(m, req, c, v, body);
@@ -210,7 +184,7 @@ static void patch_variant(Manager *m, HttpRequest *req, const Content *c, json_t
                 r = report_variant_get(m->store, c->id, json_string_value(json_object_get(v, "name")), &fresh);
         if (r < 0) {
                 json_decref(body);
-                return respond_errno(req, r, "variant");
+                return api_reply_errno(req, r, "variant");
         }
         apply_schedule_and_respond(m, req, c, fresh, body);
         json_decref(fresh);
@@ -228,8 +202,8 @@ static void delete_variant(Manager *m, HttpRequest *req, const Content *c, json_
                 (void) rm_rf(dir);
         int r = report_variant_delete(m->store, id);
         if (r < 0)
-                return respond_errno(req, r, "variant");
-        respond_json(req, 200, json_pack("{s:I, s:b}", "id", (json_int_t) id, "deleted", true));
+                return api_reply_errno(req, r, "variant");
+        api_reply_json(req, 200, json_pack("{s:I, s:b}", "id", (json_int_t) id, "deleted", true));
 }
 
 static void handle_variants(Manager *m, HttpRequest *req, const Content *c, const char *method, const char *which) {
@@ -240,24 +214,24 @@ static void handle_variants(Manager *m, HttpRequest *req, const Content *c, cons
                 if (streq(method, "GET")) {
                         r = report_variant_list(m->store, c->id, &v);
                         if (r < 0)
-                                return respond_errno(req, r, "variants");
-                        return respond_json(req, 200, v);
+                                return api_reply_errno(req, r, "variants");
+                        return api_reply_json(req, 200, v);
                 }
                 if (streq(method, "POST"))
                         return post_variant(m, req, c);
-                return respond_error(req, 405, "variants: GET or POST");
+                return api_reply_error(req, 405, "variants: GET or POST");
         }
         r = report_variant_get(m->store, c->id, which, &v);
         if (r < 0)
-                return respond_errno(req, r, "variant");
+                return api_reply_errno(req, r, "variant");
         if (streq(method, "GET"))
-                respond_json(req, 200, json_incref(v));
+                api_reply_json(req, 200, json_incref(v));
         else if (streq(method, "PATCH"))
                 patch_variant(m, req, c, v);
         else if (streq(method, "DELETE"))
                 delete_variant(m, req, c, v);
         else
-                respond_error(req, 405, "variant: GET, PATCH or DELETE");
+                api_reply_error(req, 405, "variant: GET, PATCH or DELETE");
         json_decref(v);
 }
 
@@ -281,12 +255,12 @@ static void post_render(Manager *m, HttpRequest *req, const Content *c) {
         r = render_start(m, c, &rr, key, &rendering, &error);
         json_decref(body);
         if (r == -EBUSY)
-                return respond_error(req, 409, "%s", error ? error : "a render is running");
+                return api_reply_error(req, 409, "%s", error ? error : "a render is running");
         if (r == -ENOENT || r == -EINVAL)
-                return respond_error(req, r == -ENOENT ? 404 : 400, "%s", error ? error : "cannot render");
+                return api_reply_error(req, r == -ENOENT ? 404 : 400, "%s", error ? error : "cannot render");
         if (r < 0)
-                return respond_error(req, 500, "%s", error ? error : strerror(-r));
-        respond_json(req, 200, json_pack("{s:s, s:I, s:b}", "job_key", key, "rendering", (json_int_t) rendering,
+                return api_reply_error(req, 500, "%s", error ? error : strerror(-r));
+        api_reply_json(req, 200, json_pack("{s:s, s:I, s:b}", "job_key", key, "rendering", (json_int_t) rendering,
                                          "activate", rr.activate));
 }
 
@@ -298,7 +272,7 @@ static void get_jobs(Manager *m, HttpRequest *req, const Content *c) {
 
         r = report_jobs_list(m->store, c->id, &rows);
         if (r < 0)
-                return respond_errno(req, r, "jobs");
+                return api_reply_errno(req, r, "jobs");
         json_array_foreach(rows, i, row) {
                 _cleanup_strv_free_ char **lines = NULL;
                 _cleanup_free_ char *match = NULL;
@@ -315,7 +289,7 @@ static void get_jobs(Manager *m, HttpRequest *req, const Content *c) {
                         (void) json_array_append_new(a, json_string(*l));
                 (void) json_object_set_new(row, "last_lines", a);
         }
-        respond_json(req, 200, rows);
+        api_reply_json(req, 200, rows);
 }
 
 void reports_api_handle(Manager *m, HttpRequest *req, const char *content, const char *what, const char *which) {
@@ -325,14 +299,14 @@ void reports_api_handle(Manager *m, HttpRequest *req, const char *content, const
 
         r = store_content_get(m->store, content, &c);
         if (r < 0)
-                return respond_errno(req, r, "content");
+                return api_reply_errno(req, r, "content");
         if (streq(what, "variants"))
                 return handle_variants(m, req, c, method, which);
         if (which)
-                return respond_error(req, 404, "no API endpoint %s %s", method, http_request_path(req));
+                return api_reply_error(req, 404, "no API endpoint %s %s", method, http_request_path(req));
         if (streq(what, "render") && streq(method, "POST"))
                 return post_render(m, req, c);
         if (streq(what, "jobs") && streq(method, "GET"))
                 return get_jobs(m, req, c);
-        respond_error(req, 405, "%s: method %s not allowed", what, method);
+        api_reply_error(req, 405, "%s: method %s not allowed", what, method);
 }

@@ -436,6 +436,7 @@ static void delete_application(Manager *m, HttpRequest *req, const char *id) {
         if (r < 0)
                 return api_reply_errno(req, r, "content");
         pool_stop_content(m, c->id, "deleted");
+        render_stop_schedules(m, c->id, c->guid);
         r = store_content_delete(m->store, c->id);
         if (r < 0)
                 return api_reply_errno(req, r, "content");

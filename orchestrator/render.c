@@ -584,6 +584,20 @@ int render_schedule_set(Manager *m, const char *guid, int64_t variant_id, const 
         return 0;
 }
 
+void render_stop_schedules(Manager *m, int64_t content_id, const char *guid) {
+        char id[32];
+        const char *params[] = { id, NULL };
+        json_t *rows = NULL, *row;
+        size_t i;
+
+        (void) snprintf(id, sizeof id, "%lld", (long long) content_id);
+        if (store_query_json(m->store, "SELECT id FROM variants WHERE content_id = ?", params, &rows) < 0)
+                return (void) log_warning("Cannot list the variants of %s to stop their schedules, ignoring.", guid);
+        json_array_foreach(rows, i, row)
+                stop_timers(m, guid, json_integer_value(json_object_get(row, "id")), NULL);
+        json_decref(rows);
+}
+
 static void on_startup_schedule(Manager *m, const char *error, void *userdata) {
         if (error)
                 log_warning("Cannot restore a report schedule, ignoring: %s", error);

@@ -39,6 +39,8 @@ int render_output_dir(Manager *m, int64_t content_id, int64_t variant_id, int64_
 
 /* Deletes the rendering dirs of content (its records go with the content). */
 void render_remove_content(Manager *m, int64_t content_id);
+/* Stops the schedule timers of every variant of content (it is being deleted). */
+void render_stop_schedules(Manager *m, int64_t content_id, const char *guid);
 
 /* Called when a schedule change is done: error is NULL on success, else systemd's reason. */
 typedef void (*ScheduleDone)(Manager *m, const char *error, void *userdata);

@@ -40,4 +40,12 @@ wait_for "[[ -z \$(systemctl list-units --plain --no-legend 'corral-configure_re
     fail "the form's process was not reaped when idle"
 # the report itself is still served by corrald, without a process
 assert_contains "$(curl -fsS "$BASE/content/$guid/")" "REGION: north" "the rendering after the form"
+
+# --- deleting the content also ends its schedules (no timer left rendering nothing).
+vid=$("$CTL" variant list "$guid" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+"$CTL" variant schedule "$guid" "$vid" '*-*-* 03:00:00' >/dev/null || fail "schedule refused"
+wait_for "systemctl list-timers --all --no-pager | grep -c 'corral-schedule-${guid:0:8}'" 10 || fail "no timer"
+curl -fsS --unix-socket /run/corral/corral.sock -X DELETE "http://localhost/__api__/applications/$guid" >/dev/null
+wait_for "! systemctl list-timers --all --no-pager | grep -c 'corral-schedule-${guid:0:8}'" 10 ||
+    fail "the deleted content's timer is still there"
 echo "parameters: all checks passed"

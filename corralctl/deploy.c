@@ -108,6 +108,18 @@ static int deploy_follow_task(CtlClient *c, const char *task_id) {
         }
 }
 
+/* A deploy that made new content and then failed removes that content again, so a refused
+ * bundle leaves no empty item behind (best effort; an older corrald without DELETE keeps it). */
+static int drop_new_content(CtlClient *c, const CtlArgs *args, json_int_t app_id, int r) {
+        _cleanup_free_ char *path = NULL;
+
+        if (r >= 0 || args->content)
+                return r;
+        if (asprintf(&path, "applications/%" JSON_INTEGER_FORMAT, app_id) >= 0)
+                (void) ctl_client_call_quiet(c, "DELETE", path, NULL, NULL);
+        return r;
+}
+
 int verb_deploy(CtlClient *c, const CtlArgs *args) {
         _cleanup_json_ json_t *app = NULL, *upload = NULL, *body = NULL, *task = NULL;
         _cleanup_free_ char *upload_path = NULL, *deploy_path = NULL;
@@ -135,7 +147,7 @@ int verb_deploy(CtlClient *c, const CtlArgs *args) {
 
         r = ctl_client_upload(c, upload_path, fd, size, &upload);
         if (r < 0)
-                return r;
+                return drop_new_content(c, args, app_id, r);
         bundle_id = json_object_get(upload, "id");
         if (!json_is_integer(bundle_id))
                 return ctl_error_errno(-EBADMSG, "Unexpected reply to the upload: no bundle id.");
@@ -148,14 +160,14 @@ int verb_deploy(CtlClient *c, const CtlArgs *args) {
                 return ctl_error_errno(-ENOMEM, "Out of memory.");
         r = ctl_client_call(c, "POST", deploy_path, body, &task);
         if (r < 0)
-                return r;
+                return drop_new_content(c, args, app_id, r);
         task_id = json_string_value(json_object_get(task, "task_id")) ?: json_string_value(json_object_get(task, "id"));
         if (!task_id)
                 return ctl_error_errno(-EBADMSG, "Unexpected reply to the deploy: no task id.");
 
         r = deploy_follow_task(c, task_id);
         if (r < 0)
-                return r;
+                return drop_new_content(c, args, app_id, r);
 
         /* Last line, for scripts: GUID=$(corralctl deploy . | tail -n1). */
         printf("%s\n", guid);

@@ -112,8 +112,11 @@ assert_contains "$(curl -fsS "$BASE/content/$flask/")" "Hello from Flask" "reque
 # --- bad bundles are refused with their reason; deployed content keeps working.
 mkdir -p "$CORRAL_TEST_TMP/empty"
 echo "# nothing" >"$CORRAL_TEST_TMP/empty/README.md"
+before=$("$CTL" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 out=$("$CTL" deploy "$CORRAL_TEST_TMP/empty" 2>&1) && fail "bundle without entry point deployed"
 assert_contains "$out" "no entry point" "no-entry-point error"
+after=$("$CTL" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+assert_eq "$after" "$before" "a refused deploy of new content leaves no empty content behind"
 python3 - "$CORRAL_TEST_TMP/evil.tar.gz" <<'PY'
 import io, sys, tarfile
 with tarfile.open(sys.argv[1], "w:gz") as t:

@@ -49,6 +49,12 @@ int verb_list(CtlClient *c, const CtlArgs *args) {
         r = ctl_client_call(c, "GET", "applications", NULL, &apps);
         if (r < 0)
                 return r;
+        /* corrald answers the seed product's envelope {applications, count, total}; a bare list too. */
+        if (json_is_object(apps)) {
+                json_t *list = json_incref(json_object_get(apps, "applications"));
+                json_decref(apps);
+                apps = list;
+        }
         if (args->json)
                 return ctl_print_json(apps);
         if (!json_is_array(apps))

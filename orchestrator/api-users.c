@@ -70,18 +70,34 @@ static void users(Manager *m, HttpRequest *req, const char *method, char **seg, 
                         r = store_user_set_role(m->store, name, role);
                 if (r >= 0)
                         log_info("User '%s' is %s.", name, user_role_to_string(role));
-                json_decref(body);
+                /* name may point into body: answer before letting it go. */
                 if (r == -ENOENT)
-                        return api_reply_error(req, 404, "no such user");
-                if (r < 0)
-                        return api_reply_error(req, 500, "cannot store the user");
-                return api_reply_json(req, 200, json_pack("{s:s, s:s}", "username", name, "role", user_role_to_string(role)));
+                        api_reply_error(req, 404, "no such user");
+                else if (r < 0)
+                        api_reply_error(req, 500, "cannot store the user");
+                else
+                        api_reply_json(req, 200, json_pack("{s:s, s:s}", "username", name, "role",
+                                                           user_role_to_string(role)));
+                json_decref(body);
+                return;
         }
         api_reply_error(req, 404, "no such users endpoint");
 }
 
-/* Whose keys a request is about: the caller's own, or (administrators) anyone's. */
+/* Whose keys a request is about: the caller's own, or (administrators) anyone's. Answers the
+ * request itself when it fails. */
+static int key_owner_lookup(Manager *m, HttpRequest *req, const Identity *id, const char *requested, User **ret);
+
 static int key_owner(Manager *m, HttpRequest *req, const Identity *id, const char *requested, User **ret) {
+        int r = key_owner_lookup(m, req, id, requested, ret);
+        if (r == -ENOENT)
+                api_reply_error(req, 404, "no such user");
+        else if (r < 0 && r != -EINVAL && r != -EPERM)
+                api_reply_error(req, 500, "cannot read the user");
+        return r;
+}
+
+static int key_owner_lookup(Manager *m, HttpRequest *req, const Identity *id, const char *requested, User **ret) {
         if (!requested || (id->user && streq(requested, id->user->username))) {
                 if (!id->user) {
                         api_reply_error(req, 400, "root on the local socket has no keys: name a 'username'");
@@ -136,8 +152,6 @@ static void keys(Manager *m, HttpRequest *req, const Identity *id, const char *m
                 return;
         }
         r = key_owner(m, req, id, query_username(req, buf, sizeof buf), &owner);
-        if (r == -ENOENT)
-                return api_reply_error(req, 404, "no such user");
         if (r < 0)
                 return;
         (void) snprintf(uid, sizeof uid, "%lld", (long long) owner->id);

@@ -54,15 +54,55 @@ static json_t *content_json(Manager *m, json_t *row) {
 #define CONTENT_SELECT \
         "SELECT id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings, access, " \
         "run_as_current_user = 1 AS run_as_current_user, " \
-        "(SELECT username FROM users WHERE users.id = content.owner_id) AS owner, created, updated FROM content"
+        "(SELECT username FROM users WHERE users.id = content.owner_id) AS owner, owner_id, created, updated FROM content"
 
+/* Whether row passes the seed product's list filters: "name:NAME", "account_id:OWNER" (its
+ * publishing clients look their content up this way). Unknown filters match nothing. */
+static bool filters_match(json_t *row, char * const *filters) {
+        STRV_FOREACH(f, filters) {
+                const char *colon = strchr(*f, ':');
+                if (!colon)
+                        return false;
+                const char *value = colon + 1;
+                if (strncmp(*f, "name:", 5) == 0) {
+                        if (!streq(json_string_value(json_object_get(row, "name")) ?: "", value))
+                                return false;
+                } else if (strncmp(*f, "account_id:", 11) == 0) {
+                        if (json_integer_value(json_object_get(row, "owner_id")) != strtoll(value, NULL, 10))
+                                return false;
+                } else
+                        return false;
+        }
+        return true;
+}
+
+/* GET applications[?filter=…&count=N&offset=N]: {applications, count, total, offset}. */
 static void get_applications(Manager *m, HttpRequest *req) {
-        json_t *rows = NULL;
-        size_t i;
+        _cleanup_strv_free_ char **filters = NULL;
+        json_t *rows = NULL, *page;
+        size_t i, count = 1000, offset = 0, total = 0;
         json_t *row;
         char uid[32];
         const char *params[] = { uid, NULL };
         int r;
+
+        /* The query: repeated filter=, and count/offset for paging. */
+        _cleanup_free_ char *q = http_request_query(req) ? strdup(http_request_query(req)) : NULL;
+        for (char *save = NULL, *kv = q ? strtok_r(q, "&", &save) : NULL; kv; kv = strtok_r(NULL, "&", &save)) {
+                _cleanup_free_ char *value = NULL;
+                char *eq = strchr(kv, '=');
+                if (!eq || http_url_decode(eq + 1, &value) < 0)
+                        continue;
+                *eq = 0;
+                if (streq(kv, "filter"))
+                        (void) strv_consume(&filters, TAKE_PTR(value));
+                else if (streq(kv, "count"))
+                        count = (size_t) strtoul(value, NULL, 10);
+                else if (streq(kv, "offset"))
+                        offset = (size_t) strtoul(value, NULL, 10);
+        }
+        if (count == 0 || count > 1000)
+                count = 1000;
 
         if (caller && !identity_is_admin(caller) && caller->user) {
                 /* What a user may see: content not restricted to an ACL, their own, and shared with them. */
@@ -73,9 +113,30 @@ static void get_applications(Manager *m, HttpRequest *req) {
                 r = store_query_json(m->store, CONTENT_SELECT " ORDER BY id", NULL, &rows);
         if (r < 0)
                 return api_reply_errno(req, r, "content list");
-        json_array_foreach(rows, i, row)
-                content_json(m, row);
-        api_reply_json(req, 200, rows);
+        page = json_array();
+        json_array_foreach(rows, i, row) {
+                if (!filters_match(row, filters))
+                        continue;
+                if (total++ >= offset && json_array_size(page) < count)
+                        (void) json_array_append(page, content_json(m, row));
+        }
+        json_decref(rows);
+        api_reply_json(req, 200, json_pack("{s:o, s:I, s:I, s:I}", "applications", page, "count",
+                                           (json_int_t) json_array_size(page), "total", (json_int_t) total, "offset",
+                                           (json_int_t) offset));
+}
+
+static int content_lookup_json(Manager *m, const char *id_or_guid, json_t **ret);
+
+/* GET applications/{id}/config: where the content is seen (the seed's clients open config_url). */
+static void get_application_config(Manager *m, HttpRequest *req, const char *id) {
+        json_t *o = NULL;
+        int r = content_lookup_json(m, id, &o);
+        if (r < 0)
+                return api_reply_errno(req, r, "content");
+        const char *url = json_string_value(json_object_get(o, "url"));
+        api_reply_json(req, 200, json_pack("{s:s, s:s}", "config_url", url ? url : "", "url", url ? url : ""));
+        json_decref(o);
 }
 
 static int content_lookup_json(Manager *m, const char *id_or_guid, json_t **ret) {
@@ -715,6 +776,8 @@ void api_handle(Manager *m, HttpRequest *req) {
                 return patch_application(m, req, seg[1]);
         if (n == 2 && streq(seg[0], "applications") && streq(method, "DELETE"))
                 return delete_application(m, req, seg[1]);
+        if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "config") && get)
+                return get_application_config(m, req, seg[1]);
         if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "environment") && get)
                 return get_environment(m, req, seg[1]);
         if (n == 3 && streq(seg[0], "applications") && streq(seg[2], "environment") && streq(method, "PATCH"))

@@ -278,11 +278,12 @@ static int r_plan(const Config *c, json_t *packages, char ***args, char **ret_er
                 if (!word_is(version, PKG_VERSION_CHARS))
                         return set_error(ret_error, -EBADMSG,
                                          "manifest.json: package '%s' has no valid description.Version", name);
+                /* No URL is fine for a package the R installation already has (Debian's r-cran-*,
+                 * as the seed's publishing clients record them): the installer decides, and
+                 * names the missing repository only for a package it would have to fetch. */
                 if (!url)
-                        return set_error(ret_error, -EBADMSG,
-                                         "package '%s' %s comes from '%s', which names no repository URL and has no "
-                                         "entry in R.Repositories", name, version, source ? source : "CRAN");
-                if (strpbrk(url, " \t\n\r") || (!strchr(url, ':') && url[0] != '/'))
+                        url = "-";
+                else if (strpbrk(url, " \t\n\r") || (!strchr(url, ':') && url[0] != '/'))
                         return set_error(ret_error, -EBADMSG, "package '%s': '%s' is not a repository URL", name, url);
                 r = strv_extend(args, "--package");
                 if (r >= 0)

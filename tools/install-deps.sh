@@ -24,7 +24,7 @@ packages=(
     # package installs: venvs and pip for python_restore, compilers and headers for R
     # packages built from source (r-base-dev)
     python3-venv python3-pip r-base-dev
-    r-base-core r-cran-shiny r-cran-httpuv r-cran-rmarkdown pandoc valgrind
+    r-base-core r-cran-shiny r-cran-httpuv r-cran-rmarkdown r-cran-rsconnect pandoc valgrind
 )
 
 missing=()

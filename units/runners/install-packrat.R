@@ -85,6 +85,9 @@ for (p in plan) {
 }
 
 download <- function(p, dest) {
+  if (identical(p$repo, "-"))
+    die("package '%s' %s comes from '%s', which names no repository URL and has no entry in R.Repositories",
+        p$name, p$version, p$source)
   base <- sub("/+$", "", p$repo)
   file <- sprintf("%s_%s.tar.gz", p$name, p$version)
   urls <- c(sprintf("%s/src/contrib/%s", base, file), sprintf("%s/src/contrib/Archive/%s/%s", base, p$name, file))

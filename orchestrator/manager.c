@@ -249,6 +249,9 @@ int manager_new(Config *config, Manager **ret) {
         r = check_systemd_version(m);
         if (r < 0)
                 return r;
+        r = store_tasks_fail_unfinished(m->store, "corrald stopped while this deploy ran; deploy again");
+        if (r > 0)
+                log_notice("Marked %d deploy task(s) of an earlier corrald as failed.", r);
         pool_adopt_units(m);
         render_startup(m);
 

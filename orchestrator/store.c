@@ -678,6 +678,15 @@ int store_task_create(Store *s, const char *id, int64_t content_id) {
         return step_done(st);
 }
 
+int store_tasks_fail_unfinished(Store *s, const char *error) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = prepare(s, &st, "UPDATE tasks SET finished = 1, code = 1, error = ? WHERE finished = 0", "s", error);
+        if (r < 0)
+                return r;
+        r = step_done(st);
+        return r < 0 ? r : sqlite3_changes(s->db);
+}
+
 int store_task_append(Store *s, const char *id, const char *line) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, &st,

@@ -105,6 +105,9 @@ int store_process_get_json(Store *s, const char *key, json_t **ret);
 int store_task_create(Store *s, const char *id, int64_t content_id);
 int store_task_append(Store *s, const char *id, const char *line);
 int store_task_finish(Store *s, const char *id, int code, const char *error);
+/* Ends every unfinished task as failed with error (at start: their corrald is gone). Returns how
+ * many, or negative errno. */
+int store_tasks_fail_unfinished(Store *s, const char *error);
 /* {id, status: [lines from first on], last_status, finished, code, error} (-ENOENT if none). */
 int store_task_get_json(Store *s, const char *id, int64_t first, json_t **ret);
 

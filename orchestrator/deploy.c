@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,20 +46,8 @@ int deploy_upload(Manager *m, int64_t content_id, const void *data, size_t size,
         return 0;
 }
 
-static void task_log(Manager *m, const char *task, const char *fmt, ...) _printf_(3, 4);
-static void task_log(Manager *m, const char *task, const char *fmt, ...) {
-        _cleanup_free_ char *line = NULL;
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&line, fmt, ap) < 0)
-                line = NULL;
-        va_end(ap);
-        if (line && store_task_append(m->store, task, line) < 0)
-                log_warning("Failed to record task %s's line '%s', ignoring.", task, line);
-}
-
 static int task_fail(Manager *m, const char *task, const char *error) {
-        task_log(m, task, "Deployment failed: %s", error);
+        store_task_appendf(m->store, task, "Deployment failed: %s", error);
         return store_task_finish(m->store, task, 1, error);
 }
 
@@ -105,11 +92,11 @@ static void deploy_activate(Manager *m, Deploy *d) {
         pool_content_changed(m, content_id);
         if (render_mode_is_report(info->app_mode)) {
                 /* A report goes live with its render (spec §10), which finishes the task. */
-                task_log(m, task, "Bundle %lld is deployed; rendering it", (long long) bundle_id);
+                store_task_appendf(m->store, task, "Bundle %lld is deployed; rendering it", (long long) bundle_id);
                 render_for_deploy(m, content_id, task);
                 return;
         }
-        task_log(m, task, "Bundle %lld is live at %scontent/%s/", (long long) bundle_id, m->config->server_address,
+        store_task_appendf(m->store, task, "Bundle %lld is live at %scontent/%s/", (long long) bundle_id, m->config->server_address,
                  c->guid);
         (void) store_task_finish(m->store, task, 0, NULL);
         log_info("Deployed bundle %lld of '%s' (%s, %s).", (long long) bundle_id, c->title, c->guid, info->app_mode);
@@ -120,7 +107,7 @@ static void on_install_done(Manager *m, int r, const char *error, void *userdata
         Deploy *d = userdata;
 
         if (r < 0) {
-                task_log(m, d->task, "Bundle %lld was not activated; the previous bundle stays live.",
+                store_task_appendf(m->store, d->task, "Bundle %lld was not activated; the previous bundle stays live.",
                          (long long) d->bundle_id);
                 (void) task_fail(m, d->task, error ? error : "package installation failed");
                 log_info("Install for bundle %lld of content %lld failed; the previous bundle stays live.",
@@ -152,7 +139,7 @@ int deploy_start(Manager *m, int64_t content_id, int64_t bundle_id, const char *
         if (!*ret_task_id)
                 return -ENOMEM;
 
-        task_log(m, task, "Deploying bundle %lld of '%s' (%s)", (long long) bundle_id, c->title, c->guid);
+        store_task_appendf(m->store, task, "Deploying bundle %lld of '%s' (%s)", (long long) bundle_id, c->title, c->guid);
         r = store_bundle_check(m->store, content_id, bundle_id);
         if (r < 0) {
                 (void) task_fail(m, task, "no such bundle for this content");
@@ -166,7 +153,7 @@ int deploy_start(Manager *m, int64_t content_id, int64_t bundle_id, const char *
                 (void) task_fail(m, task, error ? error : strerror(-r));
                 return 0;
         }
-        task_log(m, task, "Bundle mode: %s%s%s", info->app_mode, info->entry_point ? ", entry point " : "",
+        store_task_appendf(m->store, task, "Bundle mode: %s%s%s", info->app_mode, info->entry_point ? ", entry point " : "",
                  info->entry_point ? info->entry_point : "");
         /* The app dir is the running app's, writable by its account (spec §5). */
         r = runas_resolve(c->run_as ? c->run_as : m->config->run_as, m->config->run_as_group, &id, &error);

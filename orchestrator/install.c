@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <jansson.h>
 #include <systemd/sd-journal.h>
 
+#include "error-util.h"
 #include "fs-util.h"
 #include "install.h"
 #include "jobs.h"
@@ -219,32 +219,6 @@ int install_r_library_of_bundle(const Config *c, int64_t content_id, int64_t bun
 
 /* ---- the install plan --------------------------------------------------------------------- */
 
-static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-static int set_error(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        free(*ret_error);
-        *ret_error = NULL;
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        return r;
-}
-
-static void task_line(Manager *m, const char *task, const char *fmt, ...) _printf_(3, 4);
-static void task_line(Manager *m, const char *task, const char *fmt, ...) {
-        _cleanup_free_ char *line = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&line, fmt, ap) < 0)
-                line = NULL;
-        va_end(ap);
-        if (line && store_task_append(m->store, task, line) < 0)
-                log_warning("Failed to record task %s's line '%s', ignoring.", task, line);
-}
-
 static bool word_is(const char *s, const char *allowed) {
         return s && *s && strspn(s, allowed) == strlen(s);
 }
@@ -274,9 +248,9 @@ static int r_plan(const Config *c, json_t *packages, char ***args, char **ret_er
                                                  json_string_value(json_object_get(p, "Repository")));
 
                 if (!word_is(name, PKG_NAME_CHARS))
-                        return set_error(ret_error, -EBADMSG, "manifest.json: '%s' is not a package name", name);
+                        return set_errorf(ret_error, -EBADMSG, "manifest.json: '%s' is not a package name", name);
                 if (!word_is(version, PKG_VERSION_CHARS))
-                        return set_error(ret_error, -EBADMSG,
+                        return set_errorf(ret_error, -EBADMSG,
                                          "manifest.json: package '%s' has no valid description.Version", name);
                 /* No URL is fine for a package the R installation already has (Debian's r-cran-*,
                  * as the seed's publishing clients record them): the installer decides, and
@@ -284,7 +258,7 @@ static int r_plan(const Config *c, json_t *packages, char ***args, char **ret_er
                 if (!url)
                         url = "-";
                 else if (strpbrk(url, " \t\n\r") || (!strchr(url, ':') && url[0] != '/'))
-                        return set_error(ret_error, -EBADMSG, "package '%s': '%s' is not a repository URL", name, url);
+                        return set_errorf(ret_error, -EBADMSG, "package '%s': '%s' is not a repository URL", name, url);
                 r = strv_extend(args, "--package");
                 if (r >= 0)
                         r = strv_extend(args, name);
@@ -380,7 +354,7 @@ static void follow_drain(Install *in) {
                 if (!line)
                         return;
                 line[strcspn(line, "\n")] = 0;
-                task_line(in->m, in->task, "%s", line);
+                store_task_appendf(in->m->store, in->task, "%s", line);
                 if (line_is_error(line))
                         remember_error(in, line);
                 if (strncmp(line, "corral: packages installed", 26) == 0 ||
@@ -419,7 +393,7 @@ static void install_finish(Install *in) {
                         error = NULL;
                 r = -EIO;
         } else
-                task_line(m, in->task, "Packages installed (job %s).", in->key);
+                store_task_appendf(m->store, in->task, "Packages installed (job %s).", in->key);
         if (in->done)
                 in->done(m, r, error ? error : (r < 0 ? "package installation failed" : NULL), in->userdata);
         install_free(in);
@@ -499,7 +473,7 @@ static int prepare_dirs(Manager *m, const Content *c, int64_t bundle_id, bool py
 
         r = runas_resolve(m->config->run_as, m->config->run_as_group, &id, &error);
         if (r < 0)
-                return set_error(ret_error, r, "cannot resolve Applications.RunAs: %s", error ? error : strerror(-r));
+                return set_errorf(ret_error, r, "cannot resolve Applications.RunAs: %s", error ? error : strerror(-r));
         if (asprintf(&packrat, "%s/packrat", m->config->data_dir) < 0 || asprintf(&rlib, "%s/R", m->config->data_dir) < 0 ||
             asprintf(&venv, "%s/python/%lld/%lld", m->config->data_dir, (long long) c->id, (long long) bundle_id) < 0)
                 return -ENOMEM;
@@ -515,7 +489,7 @@ static int prepare_dirs(Manager *m, const Content *c, int64_t bundle_id, bool py
                         r = -errno;
         }
         if (r < 0)
-                return set_error(ret_error, r, "cannot prepare the package dirs for Applications.RunAs '%s': %s",
+                return set_errorf(ret_error, r, "cannot prepare the package dirs for Applications.RunAs '%s': %s",
                                  id->user, strerror(-r));
         return 0;
 }
@@ -532,7 +506,7 @@ static int load_manifest(const char *dir, json_t **ret, char **ret_error) {
                 return 0;
         *ret = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
         if (!*ret)
-                return set_error(ret_error, -EBADMSG, "manifest.json line %d: %s", jerr.line, jerr.text);
+                return set_errorf(ret_error, -EBADMSG, "manifest.json line %d: %s", jerr.line, jerr.text);
         return 0;
 }
 
@@ -553,21 +527,21 @@ static int choose_interpreter(Manager *m, const char *task, bool python, json_t 
                 if (r < 0)
                         return r;
                 if (n == 0)
-                        return set_error(ret_error, -ENOENT, "this content needs %s, and no %s installation was found "
+                        return set_errorf(ret_error, -ENOENT, "this content needs %s, and no %s installation was found "
                                          "(set %s)", python ? "Python" : "R", python ? "Python" : "R",
                                          python ? "Python.Executable" : "R.Executable");
                 if (python)
-                        return set_error(ret_error, -ENOENT, "the bundle needs Python %s and no Python of the same "
+                        return set_errorf(ret_error, -ENOENT, "the bundle needs Python %s and no Python of the same "
                                          "major.minor version is configured; available: %s", requested, available);
-                return set_error(ret_error, -ENOENT, "the bundle needs R %s and no R installation matches it with "
+                return set_errorf(ret_error, -ENOENT, "the bundle needs R %s and no R installation matches it with "
                                  "R.VersionMatching '%s'; available: %s", requested, matching ? matching : "nearest",
                                  available);
         }
-        task_line(m, task, "Using %s %s (%s) for the bundle's %s", python ? "Python" : "R", list[i].version,
+        store_task_appendf(m->store, task, "Using %s %s (%s) for the bundle's %s", python ? "Python" : "R", list[i].version,
                   list[i].path, requested ? requested : "unrecorded version");
         r = store_bundle_set_interpreters(m->store, bundle_id, python ? NULL : list[i].path, python ? list[i].path : NULL);
         if (r < 0)
-                return set_error(ret_error, r, "cannot record the bundle's interpreter: %s", strerror(-r));
+                return set_errorf(ret_error, r, "cannot record the bundle's interpreter: %s", strerror(-r));
         *ret = list + i;
         return 0;
 }
@@ -631,7 +605,7 @@ int install_bundle(Manager *m, const char *task, const Content *c, int64_t bundl
                 r = r_plan(m->config, packages, &args, ret_error);
                 if (r < 0)
                         return r;
-                task_line(m, task, "Installing %zu R package(s) with R %s", json_object_size(packages), interp->version);
+                store_task_appendf(m->store, task, "Installing %zu R package(s) with R %s", json_object_size(packages), interp->version);
         } else {
                 json_t *pm = json_object_get(json_object_get(manifest, "python"), "package_manager");
                 const char *file = json_string_value(json_object_get(pm, "package_file"));
@@ -652,7 +626,7 @@ int install_bundle(Manager *m, const char *task, const Content *c, int64_t bundl
                         r = python_index_args(m->config, &args);
                 if (r < 0)
                         return r;
-                task_line(m, task, "Installing the Python packages of %s into a venv with Python %s", file,
+                store_task_appendf(m->store, task, "Installing the Python packages of %s into a venv with Python %s", file,
                           interp->version);
         }
         r = prepare_dirs(m, c, bundle_id, python, ret_error);
@@ -678,10 +652,10 @@ int install_bundle(Manager *m, const char *task, const Content *c, int64_t bundl
         if (r < 0) {
                 install_free(in);
                 if (!*ret_error)
-                        (void) set_error(ret_error, r, "cannot start the install job: %s", strerror(-r));
+                        (void) set_errorf(ret_error, r, "cannot start the install job: %s", strerror(-r));
                 return r;
         }
-        task_line(m, task, "Started %s job %s as %s", process_kind_to_tag(req.kind), in->key, m->config->run_as);
+        store_task_appendf(m->store, task, "Started %s job %s as %s", process_kind_to_tag(req.kind), in->key, m->config->run_as);
         r = follow_start(in);
         if (r < 0)
                 log_warning_errno(r, "Cannot follow the journal of job %s, ignoring: %m", in->key);
@@ -689,7 +663,7 @@ int install_bundle(Manager *m, const char *task, const Content *c, int64_t bundl
                 /* Without a timer the end could never be reported: stop the job and fail now. */
                 (void) job_stop(m, in->key, "deploy");
                 in->done = NULL;
-                return set_error(ret_error, -ENOMEM, "cannot follow the install job");
+                return set_errorf(ret_error, -ENOMEM, "cannot follow the install job");
         }
         return 1;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <systemd/sd-bus.h>
 
 #include "corral-build.h"
+#include "error-util.h"
 #include "fs-util.h"
 #include "jobs.h"
 #include "journal-tail.h"
@@ -63,39 +63,11 @@ bool render_mode_is_report(const char *app_mode) {
         return app_mode && streq(app_mode, "rmd-static");
 }
 
-static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-static int set_error(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-        if (ret_error) {
-                free(*ret_error);
-                va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return r;
-}
-
-static void task_line(Manager *m, const char *task, const char *fmt, ...) _printf_(3, 4);
-static void task_line(Manager *m, const char *task, const char *fmt, ...) {
-        _cleanup_free_ char *line = NULL;
-        va_list ap;
-
-        if (!task)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&line, fmt, ap) < 0)
-                line = NULL;
-        va_end(ap);
-        if (line && store_task_append(m->store, task, line) < 0)
-                log_warning("Failed to record a line of task %s, ignoring.", task);
-}
-
 static void task_end(Manager *m, const char *task, const char *error) {
         if (!task)
                 return;
         if (error)
-                task_line(m, task, "Deployment failed: %s", error);
+                store_task_appendf(m->store, task, "Deployment failed: %s", error);
         (void) store_task_finish(m->store, task, error ? 1 : 0, error);
 }
 
@@ -151,7 +123,7 @@ static void render_apply_retention(Manager *m, int64_t content_id, int64_t varia
 
 static void on_journal_line(const char *message, void *userdata) {
         Render *rd = userdata;
-        task_line(rd->manager, rd->task, "%s", message);
+        store_task_appendf(rd->manager->store, rd->task, "%s", message);
 }
 
 static int on_task_poll(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -219,7 +191,7 @@ static void render_done(Manager *m, const char *key, const ProcessEnd *end, void
                             (long long) rd->variant_id, error ? error : "unknown error");
         render_apply_retention(m, rd->content_id, rd->variant_id);
         if (ok)
-                task_line(m, rd->task, "Rendered %s (rendering %lld)%s", primary, (long long) rd->rendering_id,
+                store_task_appendf(m->store, rd->task, "Rendered %s (rendering %lld)%s", primary, (long long) rd->rendering_id,
                           rd->activate ? ", now live" : "");
         task_end(m, rd->task, ok ? NULL : error ? error : "the render failed");
 }
@@ -232,13 +204,13 @@ static int render_prepare_dirs(Manager *m, const Content *c, Render *rd, char **
 
         r = runas_resolve(c->run_as ? c->run_as : m->config->run_as, m->config->run_as_group, &id, &error);
         if (r < 0)
-                return set_error(ret_error, r, "Not rendering: %s.", error ? error : "cannot resolve the RunAs account");
+                return set_errorf(ret_error, r, "Not rendering: %s.", error ? error : "cannot resolve the RunAs account");
         if (asprintf(&parent, "%s/reports/v2/%lld/%lld", m->config->data_dir, (long long) c->id,
                      (long long) rd->variant_id) < 0)
                 return -ENOMEM;
         r = mkdir_p(parent, 0755);
         if (r < 0)
-                return set_error(ret_error, r, "Not rendering: cannot create '%s': %s.", parent, strerror(-r));
+                return set_errorf(ret_error, r, "Not rendering: cannot create '%s': %s.", parent, strerror(-r));
         if (rd->site)
                 /* render_site works in place: the source goes into the destination (spec §10). */
                 r = copy_tree(rd->app_dir, rd->output);
@@ -259,7 +231,7 @@ static int render_prepare_dirs(Manager *m, const Content *c, Render *rd, char **
         if (r >= 0 && rd->source)
                 r = chown_recursive(rd->source, id->uid, id->gid);
         if (r < 0)
-                return set_error(ret_error, r, "Not rendering: cannot copy the source for the render: %s.",
+                return set_errorf(ret_error, r, "Not rendering: cannot copy the source for the render: %s.",
                                  strerror(-r));
         return 0;
 }
@@ -279,15 +251,15 @@ int render_start(Manager *m, const Content *c, const RenderRequest *rr, char *re
         int r;
 
         if (!render_mode_is_report(c->app_mode) || c->bundle_id <= 0) {
-                return set_error(ret_error, -EINVAL, "'%s' is not a deployed report (mode %s)", c->title,
+                return set_errorf(ret_error, -EINVAL, "'%s' is not a deployed report (mode %s)", c->title,
                                  c->app_mode ? c->app_mode : "none");
         }
         r = rr->variant ? report_variant_get(m->store, c->id, rr->variant, &variant)
                         : report_variant_get_default(m->store, c->id, &variant);
         if (r == -ENOENT)
-                return set_error(ret_error, r, "'%s' has no variant '%s'", c->title, rr->variant);
+                return set_errorf(ret_error, r, "'%s' has no variant '%s'", c->title, rr->variant);
         if (r < 0)
-                return set_error(ret_error, r, "cannot read the variants of '%s': %s", c->title, strerror(-r));
+                return set_errorf(ret_error, r, "cannot read the variants of '%s': %s", c->title, strerror(-r));
         rd = calloc(1, sizeof *rd);
         if (!rd) {
                 json_decref(variant);
@@ -302,7 +274,7 @@ int render_start(Manager *m, const Content *c, const RenderRequest *rr, char *re
         json_decref(variant);
         r = report_rendering_running(m->store, rd->variant_id, &running);
         if (r >= 0 && running && rr->scheduled)
-                return set_error(ret_error, -EBUSY, "a render of this variant is still running; not starting another");
+                return set_errorf(ret_error, -EBUSY, "a render of this variant is still running; not starting another");
 
         r = job_key_new(rd->key, sizeof rd->key);
         if (r >= 0)
@@ -324,7 +296,7 @@ int render_start(Manager *m, const Content *c, const RenderRequest *rr, char *re
         if (r >= 0)
                 r = render_output_dir(m, c->id, rd->variant_id, rd->rendering_id, &rd->output);
         if (r < 0)
-                return set_error(ret_error, r, "cannot record the rendering: %s", strerror(-r));
+                return set_errorf(ret_error, r, "cannot record the rendering: %s", strerror(-r));
         r = render_prepare_dirs(m, c, rd, &error);
         if (r >= 0) {
                 LaunchRequest req = {
@@ -343,7 +315,7 @@ int render_start(Manager *m, const Content *c, const RenderRequest *rr, char *re
                 if (rd->source)
                         (void) rm_rf(rd->source);
                 (void) rm_rf(rd->output);
-                return set_error(ret_error, r, "%s", error ? error : strerror(-r));
+                return set_errorf(ret_error, r, "%s", error ? error : strerror(-r));
         }
         (void) report_rendering_set_job(m->store, rd->rendering_id, rd->key);
         const char *params_sql[] = { NULL, rd->key, NULL };
@@ -353,7 +325,7 @@ int render_start(Manager *m, const Content *c, const RenderRequest *rr, char *re
         json_t *ignored = NULL;
         if (store_query_json(m->store, "UPDATE processes SET variant_id = ? WHERE key = ?", params_sql, &ignored) >= 0)
                 json_decref(ignored);
-        task_line(m, rd->task, "Rendering %s of '%s' as job %s (rendering %lld)%s", rd->site ? "the site" : "the document",
+        store_task_appendf(m->store, rd->task, "Rendering %s of '%s' as job %s (rendering %lld)%s", rd->site ? "the site" : "the document",
                   c->title, rd->key, (long long) rd->rendering_id, running ? "; another render of it is running" : "");
         if (rd->task) {
                 _cleanup_free_ char *match = NULL;

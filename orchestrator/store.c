@@ -698,6 +698,21 @@ int store_task_append(Store *s, const char *id, const char *line) {
         return step_done(st);
 }
 
+void store_task_appendf(Store *s, const char *id, const char *fmt, ...) {
+        _cleanup_free_ char *line = NULL;
+        va_list ap;
+
+        if (!id)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&line, fmt, ap) < 0)
+                line = NULL;
+        va_end(ap);
+        /* A task's log is for people following it; losing a line must not fail the deploy. */
+        if (line)
+                (void) store_task_append(s, id, line);
+}
+
 int store_task_finish(Store *s, const char *id, int code, const char *error) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = prepare(s, &st, "UPDATE tasks SET finished = 1, code = ?, error = ? WHERE id = ?", "iss",

@@ -105,6 +105,8 @@ int store_process_get_json(Store *s, const char *key, json_t **ret);
 int store_task_create(Store *s, const char *id, int64_t content_id);
 int store_task_append(Store *s, const char *id, const char *line);
 int store_task_finish(Store *s, const char *id, int code, const char *error);
+/* Appends a formatted line to task id (NULL: none); failures are ignored. */
+void store_task_appendf(Store *s, const char *id, const char *fmt, ...) _printf_(3, 4);
 /* Ends every unfinished task as failed with error (at start: their corrald is gone). Returns how
  * many, or negative errno. */
 int store_tasks_fail_unfinished(Store *s, const char *error);

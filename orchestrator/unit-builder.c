@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "content-settings.h"
+#include "error-util.h"
 #include "fs-util.h"
 #include "install.h"
 #include "runas.h"
@@ -40,20 +41,6 @@ void launch_remove_files(const char *workspace, const char *credential) {
                 (void) unlink(credential);
 }
 
-static int refuse(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-static int refuse(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-        if (ret_error) {
-                free(*ret_error);
-                *ret_error = NULL;
-                va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return r;
-}
-
 /* Who runs it (spec §4): installs as Applications.RunAs; a content's own RunAs must still be in
  * the primary group of Applications.RunAs at every launch. */
 static int resolve_identity(Manager *m, const LaunchRequest *req, RunAsIdentity **ret, char **ret_error) {
@@ -66,11 +53,11 @@ static int resolve_identity(Manager *m, const LaunchRequest *req, RunAsIdentity 
         if (!streq(user, m->config->run_as)) {
                 r = runas_check_group_rule(user, m->config->run_as, &error);
                 if (r < 0)
-                        return refuse(ret_error, r, "Not starting: %s.", error ? error : "RunAs refused");
+                        return set_errorf(ret_error, r, "Not starting: %s.", error ? error : "RunAs refused");
         }
         r = runas_resolve(user, m->config->run_as_group, ret, &error);
         if (r < 0)
-                return refuse(ret_error, r, "Not starting: %s.", error ? error : "RunAs cannot be resolved");
+                return set_errorf(ret_error, r, "Not starting: %s.", error ? error : "RunAs cannot be resolved");
         return 0;
 }
 
@@ -161,15 +148,15 @@ static int build_command(Manager *m, const LaunchRequest *req, const SandboxPlan
         if (m->config->supervisor) {
                 r = runner_split_command_line(m->config->supervisor, &supervisor);
                 if (r < 0)
-                        return refuse(ret_error, r, "Not starting: Applications.Supervisor '%s' is not a valid command line.",
+                        return set_errorf(ret_error, r, "Not starting: Applications.Supervisor '%s' is not a valid command line.",
                                       m->config->supervisor);
                 if (supervisor[0][0] != '/' || access(supervisor[0], X_OK) < 0)
-                        return refuse(ret_error, -ENOEXEC,
+                        return set_errorf(ret_error, -ENOEXEC,
                                       "Not starting: Applications.Supervisor '%s' is not an executable file given by "
                                       "its absolute path.", supervisor[0]);
                 const char *mask = hidden_by(plan, supervisor[0]);
                 if (mask)
-                        return refuse(ret_error, -ENOEXEC,
+                        return set_errorf(ret_error, -ENOEXEC,
                                       "Not starting: Applications.Supervisor '%s' lies under '%s', which content "
                                       "processes cannot see (it is masked in their sandbox).", supervisor[0], mask);
         }
@@ -196,17 +183,17 @@ static int build_command(Manager *m, const LaunchRequest *req, const SandboxPlan
                 .install_args = req->install_args,
         };
         if (process_kind_is_r(req->kind) && !rscript)
-                return refuse(ret_error, -ENOENT, "Not starting: this content needs R, and no Rscript was found "
+                return set_errorf(ret_error, -ENOENT, "Not starting: this content needs R, and no Rscript was found "
                               "(set R.Executable).");
         if (!process_kind_is_r(req->kind) && !python)
-                return refuse(ret_error, -ENOENT, "Not starting: this content needs Python, and Python is disabled "
+                return set_errorf(ret_error, -ENOENT, "Not starting: this content needs Python, and Python is disabled "
                               "or python3 was not found (set Python.Executable).");
         r = runner_command(&rin, &runner);
         if (r == -EOPNOTSUPP)
-                return refuse(ret_error, r, "Not starting: content of mode '%s' cannot run in this Corral yet.",
+                return set_errorf(ret_error, r, "Not starting: content of mode '%s' cannot run in this Corral yet.",
                               c->app_mode);
         if (r < 0)
-                return refuse(ret_error, r, "Not starting: cannot build the command (%s).", strerror(-r));
+                return set_errorf(ret_error, r, "Not starting: cannot build the command (%s).", strerror(-r));
 
         r = strv_extend(&argv, m->exec_helper);
         if (r >= 0 && with_env)
@@ -305,7 +292,7 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
         };
         r = sandbox_plan_build(&in, &plan);
         if (r < 0)
-                return refuse(ret_error, r, "Not starting: cannot plan the sandbox (%s).", strerror(-r));
+                return set_errorf(ret_error, r, "Not starting: cannot plan the sandbox (%s).", strerror(-r));
 
         l = calloc(1, sizeof *l);
         if (!l)
@@ -316,7 +303,7 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
                 return -ENOMEM;
         r = write_env_credential(m, req, &l->credential);
         if (r < 0)
-                return refuse(ret_error, r, "Not starting: cannot hand over the content's environment (%s).", strerror(-r));
+                return set_errorf(ret_error, r, "Not starting: cannot hand over the content's environment (%s).", strerror(-r));
         r = build_command(m, req, plan, l->credential != NULL, &l->unit->exec_argv, ret_error);
         if (r >= 0 && l->credential)
                 r = strv_extendf(&l->unit->load_credentials, ENV_CREDENTIAL ":%s", l->credential);
@@ -339,7 +326,7 @@ int launch_prepare(Manager *m, const LaunchRequest *req, Launch **ret, char **re
         if (r < 0) {
                 launch_remove_files(NULL, l->credential);
                 if (ret_error && !*ret_error)
-                        (void) refuse(ret_error, r, "Not starting: %s.", strerror(-r));
+                        (void) set_errorf(ret_error, r, "Not starting: %s.", strerror(-r));
                 return r;
         }
         *ret = TAKE_PTR(l);

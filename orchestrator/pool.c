@@ -1022,9 +1022,9 @@ int pool_stop_process(Manager *m, const char *key, const char *cause) {
 }
 
 /* Adopts one running unit of an earlier corrald as a process of its content. */
-static void adopt_unit(Manager *m, const char *unit, const char *key) {
+static void adopt_unit(Manager *m, const char *unit, const char *tag, const char *key) {
         _cleanup_(content_freep) Content *c = NULL;
-        _cleanup_free_ char *ws_root = NULL;
+        _cleanup_free_ char *ws_root = NULL, *run_as = NULL;
         int64_t content_id, bundle_id;
         uint16_t port;
         bool active;
@@ -1032,7 +1032,7 @@ static void adopt_unit(Manager *m, const char *unit, const char *key) {
         Pool *pool;
         int r;
 
-        r = store_process_lookup(m->store, key, &content_id, &bundle_id, &port, &active);
+        r = store_process_lookup(m->store, key, &content_id, &bundle_id, &port, &active, &run_as);
         if (r >= 0 && active && port > 0)
                 r = store_content_get_by_id(m->store, content_id, &c);
         else if (r >= 0)
@@ -1042,15 +1042,13 @@ static void adopt_unit(Manager *m, const char *unit, const char *key) {
                 (void) systemd_stop_unit(m->bus, unit);
                 return;
         }
+        /* Back into the pool it served: a visitor's own (current-user execution: it runs as
+         * someone other than the content's RunAs), and its kind's (the app, or a report's form). */
         bool current_user = false;
         (void) store_content_get_access(m->store, content_id, NULL, NULL, &current_user);
-        if (current_user) {
-                /* Its pool is a visitor's, which this record does not say: do not guess. */
-                log_notice("Stopping %s: current-user processes are not adopted.", unit);
-                (void) systemd_stop_unit(m->bus, unit);
-                return;
-        }
-        pool = pool_get(m, c, NULL);
+        const char *content_user = c->run_as ? c->run_as : m->config->run_as;
+        const char *visitor = current_user && run_as && !streq(run_as, content_user) ? run_as : NULL;
+        pool = pool_get_kind(m, c, visitor, process_kind_from_tag(tag));
         p = pool ? calloc(1, sizeof *p) : NULL;
         if (!p) {
                 (void) log_oom();
@@ -1096,10 +1094,10 @@ void pool_adopt_units(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to list running corral units, ignoring: %m");
         STRV_FOREACH(u, units) {
-                _cleanup_free_ char *key = NULL;
-                if (unit_name_parse(*u, NULL, &key) < 0)
+                _cleanup_free_ char *key = NULL, *tag = NULL;
+                if (unit_name_parse(*u, &tag, &key) < 0)
                         continue;
-                adopt_unit(m, *u, key);
+                adopt_unit(m, *u, tag, key);
         }
         /* Records of processes whose unit is gone: they ended while corrald was away. */
         r = store_process_list_active(m->store, &keys);

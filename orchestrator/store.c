@@ -526,11 +526,12 @@ int store_content_list_ids(Store *s, int64_t **ret, size_t *ret_n) {
 }
 
 int store_process_lookup(Store *s, const char *key, int64_t *ret_content_id, int64_t *ret_bundle_id,
-                         uint16_t *ret_port, bool *ret_active) {
+                         uint16_t *ret_port, bool *ret_active, char **ret_run_as) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
-        r = prepare(s, &st, "SELECT content_id, bundle_id, port, status = 'active' FROM processes WHERE key = ?", "s", key);
+        r = prepare(s, &st, "SELECT content_id, bundle_id, port, status = 'active', run_as FROM processes WHERE key = ?",
+                    "s", key);
         if (r < 0)
                 return r;
         r = sqlite3_step(st);
@@ -542,6 +543,11 @@ int store_process_lookup(Store *s, const char *key, int64_t *ret_content_id, int
         *ret_bundle_id = sqlite3_column_int64(st, 1);
         *ret_port = (uint16_t) sqlite3_column_int(st, 2);
         *ret_active = sqlite3_column_int(st, 3);
+        if (ret_run_as) {
+                *ret_run_as = column_strdup(st, 4);
+                if (!*ret_run_as)
+                        return -ENOMEM;
+        }
         return 0;
 }
 

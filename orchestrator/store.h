@@ -93,9 +93,10 @@ int store_process_set_pid(Store *s, const char *key, int64_t pid);
 /* Why it ended, in words (e.g. the PAM reason). */
 int store_process_set_detail(Store *s, const char *key, const char *detail);
 int store_process_finish(Store *s, const char *key, const ProcessEnd *end);
-/* What the record of key says: content, bundle, port and whether it is still active (-ENOENT if none). */
+/* What the record of key says: content, bundle, port, whether it is still active, and (if
+ * ret_run_as is non-NULL) the account it runs as (-ENOENT if none). */
 int store_process_lookup(Store *s, const char *key, int64_t *ret_content_id, int64_t *ret_bundle_id,
-                         uint16_t *ret_port, bool *ret_active);
+                         uint16_t *ret_port, bool *ret_active, char **ret_run_as);
 /* Keys of processes still marked active (for adoption at start) in *ret (strv). */
 int store_process_list_active(Store *s, char ***ret);
 /* The record of one process as JSON (-ENOENT if none). */

@@ -115,6 +115,16 @@ spoof=$(curl -fsS -H 'RStudio-Connect-Credentials: {"user":"root"}' "$BASE/conte
 import json, sys; print(json.load(sys.stdin)["headers"].get("HTTP_RSTUDIO_CONNECT_CREDENTIALS"))')
 assert_contains "$spoof" '"user":""' "a client cannot forge the credentials header"
 
+# A restarted corrald puts each visitor's running process back in that visitor's pool.
+unit_of_user() { for x in $(units_of "$cu"); do if [[ $(systemctl show -P User "$x") == "$1" ]]; then echo "$x"; fi; done; }
+alice_unit=$(unit_of_user alice)
+kill -9 "$CORRAL_PID"
+wait "$CORRAL_PID" 2>/dev/null || true
+CORRAL_PID=
+corral_start "$config"
+assert_eq "$(probe_user "$cu" "$T/alice.jar")" "alice" "alice after corrald's restart"
+assert_eq "$(probe_user "$cu" /dev/null)" "corral" "anonymous after corrald's restart"
+assert_eq "$(unit_of_user alice)" "$alice_unit" "alice's adopted unit serves her"
 "$CTL" content set "$cu" IdleTimeout=1s >/dev/null
 
 # --- logout ends the session.
@@ -126,6 +136,8 @@ assert_eq "$code" "401" "after logout"
 corral_stop
 sed -i 's/^Applications:$/PAM:\n  UseSession: true\nApplications:/' "$config"
 corral_start "$config"
+# processes from before the change (adopted by the new corrald) go idle first
+wait_for "[[ -z \$(units_of $cu) ]]" 20 || fail "earlier processes not reaped"
 curl -fsS -o /dev/null "$BASE/content/$cu/"
 unit=$(units_of "$cu" | head -n 1)
 assert_eq "$(systemctl show -P PAMName "$unit")" "corral-session" "PAMName"
@@ -137,6 +149,8 @@ wait_for "journalctl -u '$unit' --no-pager | grep -c 'starting WSGI app'" 10 || 
 corral_stop
 sed -i 's/^  UseSession: true$/  UseSession: true\n  SessionService: su/' "$config"
 corral_start "$config"
+# processes from before the change (adopted by the new corrald) go idle first
+wait_for "[[ -z \$(units_of $cu) ]]" 20 || fail "earlier processes not reaped"
 assert_eq "$(probe_user "$cu" /dev/null)" "corral" "content under su"
 unit=$(units_of "$cu" | head -n 1)
 main=$(systemctl show -P MainPID "$unit")
@@ -149,6 +163,8 @@ printf 'account required pam_permit.so\nsession required pam_deny.so\n' >/etc/pa
 corral_stop
 sed -i 's/SessionService: su/SessionService: corral-deny/' "$config"
 corral_start "$config"
+# processes from before the change (adopted by the new corrald) go idle first
+wait_for "[[ -z \$(units_of $cu) ]]" 20 || fail "earlier processes not reaped"
 code=$(curl -sS -o "$T/deny.html" -w '%{http_code}' "$BASE/content/$cu/")
 assert_eq "$code" "502" "PAM session denied"
 assert_contains "$(cat "$T/deny.html")" "PAM" "the page names PAM"

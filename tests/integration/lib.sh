@@ -139,7 +139,8 @@ corral_start() {
     fi
     CORRAL_SOCKET=$(_corral_socket_path "$config")
     rm -f "$CORRAL_SOCKET"
-    "$bin" --config "$config" >>"$CORRAL_LOG" 2>&1 </dev/null &
+    # CORRAL_WRAPPER (e.g. "valgrind --log-file=/tmp/vg.%p") runs corrald under a checker.
+    ${CORRAL_WRAPPER:-} "$bin" --config "$config" >>"$CORRAL_LOG" 2>&1 </dev/null &
     CORRAL_PID=$!
     on_exit corral_stop
     local deadline=$((SECONDS + ${CORRAL_START_TIMEOUT:-30}))

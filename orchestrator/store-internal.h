@@ -25,6 +25,8 @@ int errno_from_sqlite(int rc);
 int exec_sql(Store *s, const char *sql);
 /* Prepares sql and binds parameters by fmt: 's' text (may be NULL), 'i' int64. */
 int prepare(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...);
+/* Prepares, binds (as prepare()) and steps a statement that returns no rows. */
+int execf(Store *s, const char *sql, const char *fmt, ...);
 /* Steps a statement that returns no rows (or ignores them). */
 int step_done(sqlite3_stmt *st);
 /* A copy of a text column, or NULL. */

@@ -90,21 +90,13 @@ int store_user_set_role(Store *s, const char *username, UserRole role) {
 }
 
 int store_user_touch_login(Store *s, int64_t user_id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE users SET last_login = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+        return execf(s, "UPDATE users SET last_login = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
                         "i", user_id);
-        if (r < 0)
-                return r;
-        return step_done(st);
 }
 
 int store_session_create(Store *s, const char *token_hash, int64_t user_id, int64_t expires) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "INSERT INTO sessions (token_hash, user_id, expires) VALUES (?, ?, ?)", "sii",
+        return execf(s, "INSERT INTO sessions (token_hash, user_id, expires) VALUES (?, ?, ?)", "sii",
                         token_hash, user_id, expires);
-        if (r < 0)
-                return r;
-        return step_done(st);
 }
 
 int store_session_lookup(Store *s, const char *token_hash, int64_t now, User **ret) {
@@ -126,11 +118,7 @@ int store_session_lookup(Store *s, const char *token_hash, int64_t now, User **r
 }
 
 int store_session_delete(Store *s, const char *token_hash) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "DELETE FROM sessions WHERE token_hash = ?", "s", token_hash);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "DELETE FROM sessions WHERE token_hash = ?", "s", token_hash);
 }
 
 int store_key_create(Store *s, int64_t user_id, const char *name, const char *key_hash, int64_t *ret_id) {

@@ -272,15 +272,13 @@ int store_schema_version(Store *s) {
 
 /* Prepares sql and binds the variadic-free argument list: each bind is text or int64 by the
  * format character ('s' text, possibly NULL; 'i' int64). */
-int prepare(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...) {
+static int prepare_v(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, va_list ap) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        va_list ap;
         int r;
 
         r = errno_from_sqlite(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
         if (r < 0)
                 return r;
-        va_start(ap, fmt);
         for (int i = 0; fmt && fmt[i]; i++) {
                 if (fmt[i] == 's') {
                         const char *v = va_arg(ap, const char *);
@@ -289,14 +287,32 @@ int prepare(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...)
                         int64_t v = va_arg(ap, int64_t);
                         r = sqlite3_bind_int64(st, i + 1, v);
                 }
-                if (r != SQLITE_OK) {
-                        va_end(ap);
+                if (r != SQLITE_OK)
                         return errno_from_sqlite(r);
-                }
         }
-        va_end(ap);
         *ret = TAKE_PTR(st);
         return 0;
+}
+
+int prepare(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = prepare_v(s, ret, sql, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int execf(Store *s, const char *sql, const char *fmt, ...) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = prepare_v(s, &st, sql, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return step_done(st);
 }
 
 int step_done(sqlite3_stmt *st) {
@@ -418,19 +434,11 @@ int store_content_set_settings(Store *s, int64_t content_id, const char *setting
 }
 
 int store_content_set_run_as(Store *s, int64_t content_id, const char *run_as) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE content SET run_as = ? WHERE id = ?", "si", run_as, content_id);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "UPDATE content SET run_as = ? WHERE id = ?", "si", run_as, content_id);
 }
 
 int store_content_set_rmarkdown_version(Store *s, int64_t content_id, const char *version) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE content SET rmarkdown_version = ? WHERE id = ?", "si", version, content_id);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "UPDATE content SET rmarkdown_version = ? WHERE id = ?", "si", version, content_id);
 }
 
 int store_env_update(Store *s, int64_t content_id, json_t *changes) {
@@ -484,11 +492,7 @@ int store_env_get(Store *s, int64_t content_id, char ***ret) {
 }
 
 int store_content_set_title(Store *s, int64_t content_id, const char *title) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE content SET title = ? WHERE id = ?", "si", title, content_id);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "UPDATE content SET title = ? WHERE id = ?", "si", title, content_id);
 }
 
 int store_content_delete(Store *s, int64_t content_id) {
@@ -582,19 +586,11 @@ int store_bundle_check(Store *s, int64_t content_id, int64_t bundle_id) {
 }
 
 int store_bundle_set_ready(Store *s, int64_t bundle_id, bool ready) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE bundles SET ready = ? WHERE id = ?", "ii", (int64_t) ready, bundle_id);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "UPDATE bundles SET ready = ? WHERE id = ?", "ii", (int64_t) ready, bundle_id);
 }
 
 int store_bundle_delete(Store *s, int64_t bundle_id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "DELETE FROM bundles WHERE id = ?", "i", bundle_id);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "DELETE FROM bundles WHERE id = ?", "i", bundle_id);
 }
 
 int store_process_insert(Store *s, const ProcessRecord *p) {
@@ -612,19 +608,11 @@ int store_process_insert(Store *s, const ProcessRecord *p) {
 }
 
 int store_process_set_detail(Store *s, const char *key, const char *detail) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE processes SET detail = ? WHERE key = ?", "ss", detail, key);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "UPDATE processes SET detail = ? WHERE key = ?", "ss", detail, key);
 }
 
 int store_process_set_pid(Store *s, const char *key, int64_t pid) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE processes SET pid = ? WHERE key = ?", "is", pid, key);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "UPDATE processes SET pid = ? WHERE key = ?", "is", pid, key);
 }
 
 int store_process_finish(Store *s, const char *key, const ProcessEnd *end) {
@@ -677,11 +665,7 @@ int store_process_list_active(Store *s, char ***ret) {
 }
 
 int store_task_create(Store *s, const char *id, int64_t content_id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "INSERT INTO tasks (id, content_id) VALUES (?, ?)", "si", id, content_id);
-        if (r < 0)
-                return r;
-        return step_done(st);
+        return execf(s, "INSERT INTO tasks (id, content_id) VALUES (?, ?)", "si", id, content_id);
 }
 
 int store_tasks_fail_unfinished(Store *s, const char *error) {
@@ -720,12 +704,8 @@ void store_task_appendf(Store *s, const char *id, const char *fmt, ...) {
 }
 
 int store_task_finish(Store *s, const char *id, int code, const char *error) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = prepare(s, &st, "UPDATE tasks SET finished = 1, code = ?, error = ? WHERE id = ?", "iss",
+        return execf(s, "UPDATE tasks SET finished = 1, code = ?, error = ? WHERE id = ?", "iss",
                         (int64_t) code, error ? error : "", id);
-        if (r < 0)
-                return r;
-        return step_done(st);
 }
 
 int store_task_get_json(Store *s, const char *id, int64_t first, json_t **ret) {

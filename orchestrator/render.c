@@ -24,6 +24,7 @@
 #include "strv.h"
 #include "unit-builder.h"
 #include "unit-name.h"
+#include "worker.h"
 
 #define TASK_POLL_USEC (300 * USEC_PER_MSEC)
 #define PRIMARY_FILE ".corral-primary"
@@ -43,6 +44,13 @@ typedef struct Render {
         char *task;               /* the deploy task to stream into and finish, or NULL */
         JournalTail *tail;
         sd_event_source *timer;
+        /* For the source copy, made on a worker thread before the unit starts: */
+        int64_t bundle_id;
+        char *params;             /* the variant's parameters as JSON, or NULL */
+        uid_t uid;
+        gid_t gid;
+        int copy_result;
+        bool other_running;       /* another render of the variant was running at the start */
 } Render;
 
 static Render *render_free(Render *r) {
@@ -52,6 +60,7 @@ static Render *render_free(Render *r) {
         free(r->output);
         free(r->app_dir);
         free(r->task);
+        free(r->params);
         journal_tail_free(r->tail);
         sd_event_source_disable_unref(r->timer);
         free(r);
@@ -196,7 +205,8 @@ static void render_done(Manager *m, const char *key, const ProcessEnd *end, void
         task_end(m, rd->task, ok ? NULL : error ? error : "the render failed");
 }
 
-/* The source of the render where its unit expects it, owned by the account it runs as. */
+/* The dirs of the render, made at once: its rendering dir's parent (and, for a document, the
+ * empty rendering dir and the parent of its source copy); the account it runs as. */
 static int render_prepare_dirs(Manager *m, const Content *c, Render *rd, char **ret_error) {
         _cleanup_(runas_identity_freep) RunAsIdentity *id = NULL;
         _cleanup_free_ char *error = NULL, *parent = NULL;
@@ -205,35 +215,83 @@ static int render_prepare_dirs(Manager *m, const Content *c, Render *rd, char **
         r = runas_resolve(c->run_as ? c->run_as : m->config->run_as, m->config->run_as_group, &id, &error);
         if (r < 0)
                 return set_errorf(ret_error, r, "Not rendering: %s.", error ? error : "cannot resolve the RunAs account");
+        rd->uid = id->uid;
+        rd->gid = id->gid;
         if (asprintf(&parent, "%s/reports/v2/%lld/%lld", m->config->data_dir, (long long) c->id,
                      (long long) rd->variant_id) < 0)
                 return -ENOMEM;
         r = mkdir_p(parent, 0755);
-        if (r < 0)
-                return set_errorf(ret_error, r, "Not rendering: cannot create '%s': %s.", parent, strerror(-r));
-        if (rd->site)
-                /* render_site works in place: the source goes into the destination (spec §10). */
-                r = copy_tree(rd->app_dir, rd->output);
-        else {
+        if (r >= 0 && !rd->site) {
                 r = mkdir(rd->output, 0755) < 0 ? -errno : 0;
-                if (r >= 0) {
-                        free(parent);
-                        if (asprintf(&parent, "%s/reports/v2/%lld/%lld", m->config->data_dir, (long long) c->id,
-                                     (long long) c->bundle_id) < 0)
-                                return -ENOMEM;
-                        r = mkdir_p(parent, 0755);
-                }
+                free(parent);
+                if (r >= 0 && asprintf(&parent, "%s/reports/v2/%lld/%lld", m->config->data_dir, (long long) c->id,
+                                       (long long) c->bundle_id) < 0)
+                        return -ENOMEM;
                 if (r >= 0)
-                        r = copy_tree(rd->app_dir, rd->source);
+                        r = mkdir_p(parent, 0755);
         }
-        if (r >= 0)
-                r = chown_recursive(rd->output, id->uid, id->gid);
-        if (r >= 0 && rd->source)
-                r = chown_recursive(rd->source, id->uid, id->gid);
         if (r < 0)
-                return set_errorf(ret_error, r, "Not rendering: cannot copy the source for the render: %s.",
-                                 strerror(-r));
+                return set_errorf(ret_error, r, "Not rendering: cannot create the dirs of the render: %s.", strerror(-r));
         return 0;
+}
+
+/* The source where the render's unit expects it, owned by the account it runs as (spec §10): a
+ * site goes into its rendering dir, a document into a private copy. Runs on a worker thread, as a
+ * large bundle takes a while to copy; touches nothing but the files. */
+static void render_copy_work(void *arg) {
+        Render *rd = arg;
+        int r;
+
+        r = copy_tree(rd->app_dir, rd->site ? rd->output : rd->source);
+        if (r >= 0)
+                r = chown_recursive(rd->output, rd->uid, rd->gid);
+        if (r >= 0 && rd->source)
+                r = chown_recursive(rd->source, rd->uid, rd->gid);
+        rd->copy_result = r;
+}
+
+static void render_started(Manager *m, Render *rd, const Content *c);
+
+/* The render could not start: recorded failed, its dirs gone, its deploy task failed. */
+static void render_abort(Manager *m, Render *rd, const char *error) {
+        (void) report_rendering_finish(m->store, rd->rendering_id, false, NULL, error);
+        if (rd->source)
+                (void) rm_rf(rd->source);
+        (void) rm_rf(rd->output);
+        log_warning("Rendering %lld could not start: %s", (long long) rd->rendering_id, error);
+        task_end(m, rd->task, error);
+        render_free(rd);
+}
+
+/* Back on the loop after the copy: the unit starts. */
+static void render_copy_done(Manager *m, void *arg) {
+        Render *rd = arg;
+        _cleanup_(content_freep) Content *c = NULL;
+        _cleanup_free_ char *error = NULL, *msg = NULL;
+        char key[JOB_KEY_LENGTH + 1];
+        int r = rd->copy_result;
+
+        if (r < 0) {
+                if (asprintf(&msg, "Not rendering: cannot copy the source for the render: %s.", strerror(-r)) < 0)
+                        msg = NULL;
+                return render_abort(m, rd, msg ? msg : "cannot copy the source for the render");
+        }
+        r = store_content_get_by_id(m->store, rd->content_id, &c);
+        if (r < 0)
+                return render_abort(m, rd, "the content is gone");
+        c->bundle_id = rd->bundle_id; /* the bundle this render copied, even if a deploy came meanwhile */
+        LaunchRequest req = {
+                .kind = rd->site ? PROCESS_BUILD_SITE : PROCESS_BUILD_REPORT,
+                .content = c,
+                .job_key = rd->key,
+                .variant_id = (uint64_t) rd->variant_id,
+                .rendering_id = (uint64_t) rd->rendering_id,
+                .params_json = rd->params,
+        };
+        r = job_start(m, &req, render_done, rd, key, &error);
+        if (r < 0)
+                return render_abort(m, rd, error ? error : strerror(-r));
+        render_started(m, rd, c);
 }
 
 static bool file_exists_in(const char *dir, const char *name) {
@@ -298,26 +356,32 @@ int render_start(Manager *m, const Content *c, const RenderRequest *rr, char *re
         if (r < 0)
                 return set_errorf(ret_error, r, "cannot record the rendering: %s", strerror(-r));
         r = render_prepare_dirs(m, c, rd, &error);
-        if (r >= 0) {
-                LaunchRequest req = {
-                        .kind = kind,
-                        .content = c,
-                        .job_key = rd->key,
-                        .variant_id = (uint64_t) rd->variant_id,
-                        .rendering_id = (uint64_t) rd->rendering_id,
-                        .params_json = params,
-                };
-                char key[JOB_KEY_LENGTH + 1];
-                r = job_start(m, &req, render_done, rd, key, &error);
-        }
         if (r < 0) {
                 (void) report_rendering_finish(m->store, rd->rendering_id, false, NULL, error ? error : strerror(-r));
-                if (rd->source)
-                        (void) rm_rf(rd->source);
                 (void) rm_rf(rd->output);
                 return set_errorf(ret_error, r, "%s", error ? error : strerror(-r));
         }
+        /* The job key is the rendering's from now on, so `corralctl render` finds its end even when
+         * the render never starts. */
         (void) report_rendering_set_job(m->store, rd->rendering_id, rd->key);
+        rd->bundle_id = c->bundle_id;
+        rd->other_running = running;
+        rd->params = TAKE_PTR(params);
+        memcpy(ret_key, rd->key, sizeof rd->key);
+        if (ret_rendering)
+                *ret_rendering = rd->rendering_id;
+        /* The copy runs on a worker; with every worker busy, here and now. */
+        Render *taken = TAKE_PTR(rd);
+        if (worker_run(m, render_copy_work, render_copy_done, taken) < 0) {
+                render_copy_work(taken);
+                render_copy_done(m, taken);
+        }
+        return 0;
+}
+
+/* The render's unit was started: its records, its deploy task's log, the journal to follow. */
+static void render_started(Manager *m, Render *rd, const Content *c) {
+        bool running = rd->other_running;
         const char *params_sql[] = { NULL, rd->key, NULL };
         char vid[32];
         (void) snprintf(vid, sizeof vid, "%lld", (long long) rd->variant_id);
@@ -335,13 +399,8 @@ int render_start(Manager *m, const Content *c, const RenderRequest *rr, char *re
                 else
                         log_warning("Cannot follow the journal of %s; the deploy log will not show the render.", rd->key);
         }
-        memcpy(ret_key, rd->key, sizeof rd->key);
-        if (ret_rendering)
-                *ret_rendering = rd->rendering_id;
         log_info("Rendering '%s' (%s), variant %lld, rendering %lld, job %s.", c->title, c->guid,
                  (long long) rd->variant_id, (long long) rd->rendering_id, rd->key);
-        TAKE_PTR(rd);
-        return 0;
 }
 
 void render_for_deploy(Manager *m, int64_t content_id, const char *task) {

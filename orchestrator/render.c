@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,12 +635,28 @@ static void on_startup_schedule(Manager *m, const char *error, void *userdata) {
                 log_warning("Cannot restore a report schedule, ignoring: %s", error);
 }
 
+/* Source copies of renders an earlier corrald left (no render runs before startup is done). */
+static void remove_stale_sources(Manager *m) {
+        _cleanup_free_ char *pattern = NULL;
+        glob_t g = {};
+
+        if (asprintf(&pattern, "%s/reports/v2/*/*/temp.render.*", m->config->data_dir) < 0)
+                return;
+        if (glob(pattern, GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) == 0)
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                        log_info("Removing %s, left by a render an earlier corrald ran.", g.gl_pathv[i]);
+                        (void) rm_rf(g.gl_pathv[i]);
+                }
+        globfree(&g);
+}
+
 void render_startup(Manager *m) {
         json_t *rows = NULL, *row;
         size_t i;
 
         if (report_rendering_fail_running(m->store, "corrald restarted while the render ran") < 0)
                 log_warning("Failed to close the renderings of an earlier corrald, ignoring.");
+        remove_stale_sources(m);
         if (report_variant_list_scheduled(m->store, &rows) < 0)
                 return (void) log_warning("Failed to read the report schedules, ignoring.");
         json_array_foreach(rows, i, row) {

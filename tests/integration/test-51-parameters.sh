@@ -48,4 +48,11 @@ wait_for "systemctl list-timers --all --no-pager | grep -c 'corral-schedule-${gu
 curl -fsS --unix-socket /run/corral/corral.sock -X DELETE "http://localhost/__api__/applications/$guid" >/dev/null
 wait_for "! systemctl list-timers --all --no-pager | grep -c 'corral-schedule-${guid:0:8}'" 10 ||
     fail "the deleted content's timer is still there"
+
+# --- source copies an earlier corrald's renders left behind are removed at start.
+corral_stop
+stale=$T/data/reports/v2/99/1/temp.render.00112233445566ff
+mkdir -p "$stale" && echo x >"$stale/report.Rmd"
+corral_start "$config"
+[[ ! -e $stale ]] || fail "a stale render source copy survived corrald's start"
 echo "parameters: all checks passed"

@@ -191,6 +191,13 @@ static Process *process_find_key(Manager *m, const char *key) {
         return NULL;
 }
 
+static unsigned pool_n_waiters(Pool *pool) {
+        unsigned n = 0;
+        for (Waiter *w = pool->waiters; w; w = w->next)
+                n++;
+        return n;
+}
+
 static size_t pool_views(Pool *pool, SchedProcView *views, size_t max, Process **procs) {
         size_t n = 0;
         for (Process *p = pool->processes; p && n < max; p = p->next) {
@@ -394,7 +401,7 @@ static void route_request(Visit *v) {
         Process *procs[64];
         _cleanup_(content_freep) Content *content = NULL;
         size_t n = pool_views(pool, views, ELEMENTSOF(views), procs);
-        SchedDecision d = sched_decide(&pool->settings, views, n);
+        SchedDecision d = sched_decide(&pool->settings, views, n, pool_n_waiters(pool));
         int r;
 
         if (d.action != SCHED_ROUTE && pool_in_backoff(pool)) {
@@ -430,7 +437,7 @@ static void route_request(Visit *v) {
                 }
                 /* Another decision: the new process may have been refused, or changed nothing. */
                 n = pool_views(pool, views, ELEMENTSOF(views), procs);
-                d = sched_decide(&pool->settings, views, n);
+                d = sched_decide(&pool->settings, views, n, pool_n_waiters(pool));
         }
         switch (d.action) {
         case SCHED_ROUTE:
@@ -477,7 +484,7 @@ static void pool_dispatch_waiters(Pool *pool) {
                 SchedProcView views[64];
                 Process *procs[64];
                 size_t n = pool_views(pool, views, ELEMENTSOF(views), procs);
-                SchedDecision d = sched_decide(&pool->settings, views, n);
+                SchedDecision d = sched_decide(&pool->settings, views, n, pool_n_waiters(pool) - 1);
                 if (d.action != SCHED_ROUTE) {
                         pool_start_for_waiters(pool, views, n, d.start_another);
                         return;

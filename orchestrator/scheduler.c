@@ -18,12 +18,14 @@ static unsigned count_live(const SchedProcView *procs, size_t n, unsigned *ret_c
         return live;
 }
 
-SchedDecision sched_decide(const SchedulerSettings *s, const SchedProcView *procs, size_t n) {
+SchedDecision sched_decide(const SchedulerSettings *s, const SchedProcView *procs, size_t n, unsigned waiting) {
         SchedDecision d = { .action = SCHED_REFUSE };
         unsigned conns, starting, live, best_conns = 0;
         bool have_best = false;
 
         live = count_live(procs, n, &conns, &starting);
+        /* A request waiting for a process is in flight too: it is a connection (spec §7). */
+        conns += waiting;
         if (live == 0)
                 d.start_another = s->max_processes > 0;
         else {

@@ -34,11 +34,12 @@ typedef struct SchedDecision {
         bool start_another;     /* start one more process (alongside routing or waiting) */
 } SchedDecision;
 
-/* Decides where one new connection goes, given the pool's processes. The load counts the
- * existing connections over the capacity of all processes that are not stopping (starting ones
- * included); at load ≥ LoadFactor with fewer than MaxProcesses, another starts. Routes to the ready
- * process with the fewest connections below MaxConnsPerProcess. */
-SchedDecision sched_decide(const SchedulerSettings *s, const SchedProcView *procs, size_t n);
+/* Decides where one new connection goes, given the pool's processes and the number of other
+ * requests waiting for one. The load counts the existing connections (routed and waiting) over
+ * the capacity of all processes that are not stopping (starting ones included); at load ≥
+ * LoadFactor with fewer than MaxProcesses, another starts. Routes to the ready process with the
+ * fewest connections below MaxConnsPerProcess. */
+SchedDecision sched_decide(const SchedulerSettings *s, const SchedProcView *procs, size_t n, unsigned waiting);
 
 /* Whether an idle process may be stopped: only while the pool keeps MinProcesses without it. */
 bool sched_may_reap(const SchedulerSettings *s, const SchedProcView *procs, size_t n);

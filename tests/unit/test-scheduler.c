@@ -24,12 +24,12 @@ static unsigned spawn_points(const SchedulerSettings *s, unsigned n_conns, unsig
 
         *ret_refused = 0;
         for (unsigned c = 1; c <= n_conns; c++) {
-                SchedDecision d = sched_decide(s, procs, n);
+                SchedDecision d = sched_decide(s, procs, n, 0);
                 if (d.start_another) {
                         points[n_points++] = c;
                         procs[n++] = (SchedProcView) { .state = SCHED_PROC_READY };
                         if (d.action != SCHED_ROUTE)
-                                d = sched_decide(s, procs, n);
+                                d = sched_decide(s, procs, n, 0);
                 }
                 if (d.action == SCHED_REFUSE) {
                         *ret_refused = c;
@@ -71,19 +71,37 @@ static void test_routing(void) {
                 { .state = SCHED_PROC_STOPPING, .connections = 0 },  /* never routed to */
                 { .state = SCHED_PROC_READY, .connections = 1 },
         };
-        SchedDecision d = sched_decide(&s, procs, 3);
+        SchedDecision d = sched_decide(&s, procs, 3, 0);
         CHECK(d.action == SCHED_ROUTE);
         CHECK_INTEQ(d.index, 2);
 
         /* Only a starting process: wait for it, start no other (load 0). */
         SchedProcView starting[1] = { { .state = SCHED_PROC_STARTING } };
-        d = sched_decide(&s, starting, 1);
+        d = sched_decide(&s, starting, 1, 0);
         CHECK(d.action == SCHED_WAIT);
         CHECK(!d.start_another);
 
         /* Only a stopping process: it does not count; start a new one and wait for it. */
-        d = sched_decide(&s, procs + 1, 1);
+        d = sched_decide(&s, procs + 1, 1, 0);
         CHECK(d.action == SCHED_WAIT);
+        CHECK(d.start_another);
+}
+
+/* Requests waiting for a starting process are connections too: a burst on cold content scales out
+ * before the first process is even ready. */
+static void test_waiting_count(void) {
+        SchedulerSettings s = settings(20, 0.5, 3);
+        SchedProcView starting[2] = { { .state = SCHED_PROC_STARTING }, { .state = SCHED_PROC_STARTING } };
+
+        SchedDecision d = sched_decide(&s, starting, 1, 9);     /* 9/20 < 0.5: wait for it */
+        CHECK(d.action == SCHED_WAIT);
+        CHECK(!d.start_another);
+        d = sched_decide(&s, starting, 1, 10);                  /* 10/20 ≥ 0.5: another */
+        CHECK(d.action == SCHED_WAIT);
+        CHECK(d.start_another);
+        d = sched_decide(&s, starting, 2, 19);                  /* 19/40 < 0.5 */
+        CHECK(!d.start_another);
+        d = sched_decide(&s, starting, 2, 20);                  /* 20/40 ≥ 0.5: a third */
         CHECK(d.start_another);
 }
 
@@ -158,6 +176,7 @@ static void test_settings(void) {
 int main(void) {
         test_load_factor();
         test_routing();
+        test_waiting_count();
         test_reaping();
         test_settings();
         return TEST_RESULT();

@@ -763,7 +763,6 @@ void api_handle(Manager *m, HttpRequest *req) {
         r = check_permission(m, &id, method, seg, n);
         if (r < 0)
                 return;
-        (void) req;
         if (n == 1 && streq(seg[0], "applications")) {
                 if (get)
                         return get_applications(m, req);

@@ -34,6 +34,12 @@
 static const Identity *caller;
 static HttpRequest *current_request;
 
+/* Forgets the caller when api_handle() returns (its Identity lives on api_handle()'s stack). */
+static void caller_forget(bool *unused) {
+        caller = NULL;
+        current_request = NULL;
+}
+
 static json_t *content_json(Manager *m, json_t *row) {
         const char *addr = m->config->server_address;
         const char *settings = json_string_value(json_object_get(row, "settings"));
@@ -746,6 +752,7 @@ void api_handle(Manager *m, HttpRequest *req) {
                                                         "product", "Corral", "hostname", m->hostname));
         /* Everything else needs an identity: root on the local socket, an API key, or a login. */
         _cleanup_(identity_done) Identity id = {};
+        _cleanup_(caller_forget) _unused_ bool forget = true;
         int r = auth_identify(m, req, &id);
         if (r == -EACCES)
                 return api_reply_error(req, 401, "the API key is not valid");

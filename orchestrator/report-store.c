@@ -8,18 +8,13 @@
 #include "report-store.h"
 #include "strv.h"
 
-/* Runs sql with parameters given by fmt: 's' a string (NULL is bound as '', which the SQL turns
- * into NULL with NULLIF where a column may be NULL), 'i' an int64. The rows go to *ret if ret is
- * non-NULL. */
-static int query(Store *s, json_t **ret, const char *sql, const char *fmt, ...) {
+/* The rows of sql with the parameters of fmt and ap (see query()) in *ret. */
+static int query_v(Store *s, const char *sql, const char *fmt, va_list ap, json_t **ret) {
         _cleanup_strv_free_ char **params = calloc(1, sizeof(char *));
-        json_t *rows = NULL;
-        va_list ap;
         int r = 0;
 
         if (!params)
                 return -ENOMEM;
-        va_start(ap, fmt);
         for (const char *f = fmt; f && *f && r >= 0; f++) {
                 if (*f == 's') {
                         const char *v = va_arg(ap, const char *);
@@ -27,10 +22,22 @@ static int query(Store *s, json_t **ret, const char *sql, const char *fmt, ...) 
                 } else
                         r = strv_extendf(&params, "%lld", (long long) va_arg(ap, int64_t));
         }
-        va_end(ap);
         if (r < 0)
                 return r;
-        r = store_query_json(s, sql, (const char * const *) params, &rows);
+        return store_query_json(s, sql, (const char * const *) params, ret);
+}
+
+/* Runs sql with parameters given by fmt: 's' a string (NULL is bound as '', which the SQL turns
+ * into NULL with NULLIF where a column may be NULL), 'i' an int64. The rows go to *ret if ret is
+ * non-NULL. */
+static int query(Store *s, json_t **ret, const char *sql, const char *fmt, ...) {
+        json_t *rows = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = query_v(s, sql, fmt, ap, &rows);
+        va_end(ap);
         if (r < 0)
                 return r;
         if (ret)
@@ -42,25 +49,13 @@ static int query(Store *s, json_t **ret, const char *sql, const char *fmt, ...) 
 
 /* Like query(), for one row: the row in *ret, -ENOENT when there is none. */
 static int query_one(Store *s, json_t **ret, const char *sql, const char *fmt, ...) {
-        _cleanup_strv_free_ char **params = calloc(1, sizeof(char *));
         json_t *rows = NULL;
         va_list ap;
-        int r = 0;
+        int r;
 
-        if (!params)
-                return -ENOMEM;
         va_start(ap, fmt);
-        for (const char *f = fmt; f && *f && r >= 0; f++) {
-                if (*f == 's') {
-                        const char *v = va_arg(ap, const char *);
-                        r = strv_extend(&params, v ? v : "");
-                } else
-                        r = strv_extendf(&params, "%lld", (long long) va_arg(ap, int64_t));
-        }
+        r = query_v(s, sql, fmt, ap, &rows);
         va_end(ap);
-        if (r < 0)
-                return r;
-        r = store_query_json(s, sql, (const char * const *) params, &rows);
         if (r < 0)
                 return r;
         if (json_array_size(rows) == 0) {

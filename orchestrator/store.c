@@ -364,6 +364,16 @@ static int content_from_row(sqlite3_stmt *st, Content **ret) {
 
 #define CONTENT_COLUMNS "id, guid, name, title, app_mode, entry_point, run_as, bundle_id, settings, rmarkdown_version"
 
+/* The one row st yields as Content, -ENOENT when there is none. */
+static int content_one(sqlite3_stmt *st, Content **ret) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+                return -ENOENT;
+        if (r != SQLITE_ROW)
+                return errno_from_sqlite(r);
+        return content_from_row(st, ret);
+}
+
 int store_content_get_by_id(Store *s, int64_t id, Content **ret) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
@@ -371,12 +381,7 @@ int store_content_get_by_id(Store *s, int64_t id, Content **ret) {
         r = prepare(s, &st, "SELECT " CONTENT_COLUMNS " FROM content WHERE id = ?", "i", id);
         if (r < 0)
                 return r;
-        r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        if (r != SQLITE_ROW)
-                return errno_from_sqlite(r);
-        return content_from_row(st, ret);
+        return content_one(st, ret);
 }
 
 int store_content_get(Store *s, const char *id_or_guid, Content **ret) {
@@ -393,12 +398,7 @@ int store_content_get(Store *s, const char *id_or_guid, Content **ret) {
         r = prepare(s, &st, "SELECT " CONTENT_COLUMNS " FROM content WHERE guid = ?", "s", id_or_guid);
         if (r < 0)
                 return r;
-        r = sqlite3_step(st);
-        if (r == SQLITE_DONE)
-                return -ENOENT;
-        if (r != SQLITE_ROW)
-                return errno_from_sqlite(r);
-        return content_from_row(st, ret);
+        return content_one(st, ret);
 }
 
 int store_content_activate_bundle(Store *s, int64_t content_id, int64_t bundle_id, const char *app_mode,

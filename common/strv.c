@@ -57,6 +57,17 @@ int strv_extendf(char ***l, const char *fmt, ...) {
         return strv_consume(l, s);
 }
 
+int strv_extend_many(char ***l, ...) {
+        va_list ap;
+        int r = 0;
+
+        va_start(ap, l);
+        for (const char *v = va_arg(ap, const char *); v && r >= 0; v = va_arg(ap, const char *))
+                r = strv_extend(l, v);
+        va_end(ap);
+        return r;
+}
+
 int strv_copy(char * const *l, char ***ret) {
         _cleanup_strv_free_ char **c = NULL;
         int r;

@@ -18,6 +18,8 @@ size_t strv_length(char * const *l);
 int strv_extend(char ***l, const char *value);
 /* Appends value, taking ownership of it on success and on failure. */
 int strv_consume(char ***l, char *value);
+/* Appends copies of the strings that follow, up to a NULL. */
+int strv_extend_many(char ***l, ...) _sentinel_;
 /* Appends a formatted string. */
 int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
 /* Returns a deep copy in *ret (NULL for NULL). */

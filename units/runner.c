@@ -70,37 +70,16 @@ static int argv_add_report(char ***argv, const RunnerInput *in, const char *port
         r = path_join(in->runner_dir, configure ? "run-parameters.R" : "render-report.R", &script);
         if (r < 0)
                 return r;
-        r = strv_extend(argv, in->rscript);
-        if (r >= 0)
-                r = strv_extend(argv, "--no-save");
-        if (r >= 0)
-                r = strv_extend(argv, "--no-restore");
-        if (r >= 0)
-                r = strv_extend(argv, script);
-        if (r >= 0 && configure) {
-                r = strv_extend(argv, "--port");
-                if (r >= 0)
-                        r = strv_extend(argv, port);
-        }
-        if (r >= 0 && !configure) {
-                r = strv_extend(argv, "--mode");
-                if (r >= 0)
-                        r = strv_extend(argv, in->kind == PROCESS_BUILD_SITE ? "site" : "document");
-                if (r >= 0)
-                        r = strv_extend(argv, "--output");
-                if (r >= 0)
-                        r = strv_extend(argv, CORRAL_MOUNT_DIR "/report");
-        }
-        if (r >= 0 && in->entry_point) {
-                r = strv_extend(argv, "--entry");
-                if (r >= 0)
-                        r = strv_extend(argv, in->entry_point);
-        }
-        if (r >= 0 && in->params_json && !configure) {
-                r = strv_extend(argv, "--params");
-                if (r >= 0)
-                        r = strv_extend(argv, in->params_json);
-        }
+        r = strv_extend_many(argv, in->rscript, "--no-save", "--no-restore", script, NULL);
+        if (r >= 0 && configure)
+                r = strv_extend_many(argv, "--port", port, NULL);
+        if (r >= 0 && !configure)
+                r = strv_extend_many(argv, "--mode", in->kind == PROCESS_BUILD_SITE ? "site" : "document", "--output",
+                                     CORRAL_MOUNT_DIR "/report", NULL);
+        if (r >= 0 && in->entry_point)
+                r = strv_extend_many(argv, "--entry", in->entry_point, NULL);
+        if (r >= 0 && in->params_json && !configure)
+                r = strv_extend_many(argv, "--params", in->params_json, NULL);
         return r;
 }
 
@@ -117,13 +96,8 @@ static int argv_add_installer(char ***argv, const RunnerInput *in) {
         r = path_join(in->runner_dir, r_kind ? "install-packrat.R" : "install-python.py", &script);
         if (r < 0)
                 return r;
-        r = strv_extend(argv, interpreter);
-        if (r >= 0)
-                r = strv_extend(argv, r_kind ? "--no-save" : "-u");
-        if (r >= 0 && r_kind)
-                r = strv_extend(argv, "--no-restore");
-        if (r >= 0)
-                r = strv_extend(argv, script);
+        r = r_kind ? strv_extend_many(argv, interpreter, "--no-save", "--no-restore", script, NULL)
+                   : strv_extend_many(argv, interpreter, "-u", script, NULL);
         STRV_FOREACH(a, in->install_args)
                 if (r >= 0)
                         r = strv_extend(argv, *a);
@@ -148,26 +122,10 @@ int runner_command(const RunnerInput *in, char ***ret) {
                 r = path_join(in->runner_dir, "run-shiny.R", &script);
                 if (r < 0)
                         return r;
-                r = strv_extend(&argv, in->rscript);
-                if (r >= 0)
-                        r = strv_extend(&argv, "--no-save");
-                if (r >= 0)
-                        r = strv_extend(&argv, "--no-restore");
-                if (r >= 0)
-                        r = strv_extend(&argv, script);
-                if (r >= 0)
-                        r = strv_extend(&argv, "--port");
-                if (r >= 0)
-                        r = strv_extend(&argv, port);
-                if (r >= 0)
-                        r = strv_extend(&argv, "--mode");
-                if (r >= 0)
-                        r = strv_extend(&argv, in->app_mode ? in->app_mode : "shiny");
-                if (r >= 0 && in->entry_point) {
-                        r = strv_extend(&argv, "--entry");
-                        if (r >= 0)
-                                r = strv_extend(&argv, in->entry_point);
-                }
+                r = strv_extend_many(&argv, in->rscript, "--no-save", "--no-restore", script, "--port", port,
+                                     "--mode", in->app_mode ? in->app_mode : "shiny", NULL);
+                if (r >= 0 && in->entry_point)
+                        r = strv_extend_many(&argv, "--entry", in->entry_point, NULL);
                 break;
         case PROCESS_RUN_PYTHON_API:
                 if (!in->python)
@@ -179,17 +137,8 @@ int runner_command(const RunnerInput *in, char ***ret) {
                 r = in->python_venv ? strv_extendf(&argv, "%s/bin/python", in->python_venv)
                                     : strv_extend(&argv, in->python);
                 if (r >= 0)
-                        r = strv_extend(&argv, "-u");
-                if (r >= 0)
-                        r = strv_extend(&argv, script);
-                if (r >= 0)
-                        r = strv_extend(&argv, "--port");
-                if (r >= 0)
-                        r = strv_extend(&argv, port);
-                if (r >= 0)
-                        r = strv_extend(&argv, "--entry");
-                if (r >= 0)
-                        r = strv_extend(&argv, in->entry_point ? in->entry_point : "app:app");
+                        r = strv_extend_many(&argv, "-u", script, "--port", port, "--entry",
+                                             in->entry_point ? in->entry_point : "app:app", NULL);
                 break;
         case PROCESS_PACKRAT_RESTORE:
         case PROCESS_PYTHON_RESTORE:
